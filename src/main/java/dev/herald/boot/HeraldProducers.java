@@ -1,0 +1,37 @@
+package dev.herald.boot;
+
+import dev.herald.core.Broker;
+import dev.herald.core.HeraldConfig;
+import dev.herald.engine.memory.MemoryBroker;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import java.time.Clock;
+
+/**
+ * Produces Herald's {@link HeraldConfig} (from system properties and environment variables, validated once) and its
+ * {@link Broker} (the engine named by {@code herald.engine}).
+ */
+@ApplicationScoped
+public class HeraldProducers {
+
+    @Produces
+    @Singleton
+    public HeraldConfig config() {
+        return HeraldConfig.fromEnvironment();
+    }
+
+    @Produces
+    @Singleton
+    public Broker broker(HeraldConfig config) {
+        return switch (config.engine()) {
+            case "memory" -> new MemoryBroker(config.historySize(), config.historyTtl(), Clock.systemUTC());
+            default -> throw new IllegalStateException("engine not available: " + config.engine());
+        };
+    }
+
+    public void close(@Disposes Broker broker) {
+        broker.close();
+    }
+}

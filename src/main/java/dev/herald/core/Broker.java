@@ -1,0 +1,59 @@
+package dev.herald.core;
+
+/**
+ * The engine behind the {@link Bus}: assigns offsets, keeps each channel's bounded history, and delivers every
+ * publish to every node that has subscribers for its channel. {@code MemoryBroker} serves one node; a Redis broker
+ * lets several nodes share channels. Every implementation passes the shared {@code BrokerContractTest}.
+ *
+ * <h2>Guarantees</h2>
+ * <ul>
+ *   <li><b>Offsets</b>: within an epoch, a channel's offsets start at 1 and grow by exactly 1 per publish; assigning
+ *   the offset and appending to history are one atomic step.</li>
+ *   <li><b>Ordering</b>: {@link Listener#onMessage} is called for a channel's envelopes in offset order, one call at
+ *   a time per channel (calls for different channels may run concurrently).</li>
+ *   <li><b>Delivery</b>: at most once per node, to nodes that called {@link #subscribe} for the channel before the
+ *   publish. A subscriber that must not miss anything reads {@link #history} after subscribing, and drops the
+ *   duplicates by offset; the {@link Bus} does exactly that.</li>
+ * </ul>
+ *
+ * <h2>Threading</h2>
+ * All methods are called from any thread, concurrently. {@link #publish} is called once per message and must not
+ * block on subscribers; {@link #subscribe}/{@link #unsubscribe} once per channel per node when its first subscriber
+ * arrives or its last one leaves; {@link #history} once per resuming subscription and per history request.
+ */
+public interface Broker extends AutoCloseable {
+
+    /** Receives the envelopes of the channels this node subscribed to. Must not block. */
+    @FunctionalInterface
+    interface Listener {
+        void onMessage(Envelope envelope);
+    }
+
+    /** Called once, before any other method, with the node's listener. */
+    void start(Listener listener);
+
+    /**
+     * Appends a message to the channel's stream and delivers it.
+     *
+     * @param data the message's JSON text
+     * @param ts   publish time, epoch milliseconds
+     * @return the envelope, with its offset and epoch
+     */
+    Envelope publish(String channel, String event, String data, long ts);
+
+    /**
+     * Returns up to {@code limit} envelopes with offset greater than {@code since}, oldest first, with the stream's
+     * bounds. Expired messages (past the configured age) are never returned.
+     */
+    HistoryPage history(String channel, long since, int limit);
+
+    /** This node starts receiving the channel's envelopes. Counted: call {@link #unsubscribe} as often. */
+    void subscribe(String channel);
+
+    /** This node stops receiving the channel's envelopes. */
+    void unsubscribe(String channel);
+
+    /** Releases threads and connections. */
+    @Override
+    void close();
+}

@@ -1,0 +1,317 @@
+package dev.herald.core;
+
+import dev.herald.security.Action;
+import dev.herald.security.Authorizer;
+import dev.herald.security.Caller;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.json.JsonValue;
+import jakarta.json.bind.Jsonb;
+import jakarta.json.bind.JsonbBuilder;
+import java.time.Clock;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * Herald's facade: what applications {@code @Inject} to publish and subscribe, and what every transport calls.
+ * One publish reaches every subscriber of its channel, whatever its transport, as the same {@link Envelope}.
+ *
+ * <pre>{@code
+ * @Inject Bus bus;
+ * bus.publish("prices:ACME", "price", Map.of("price", 12.5));
+ * Subscription s = bus.subscribe("prices:ACME", envelope -> log(envelope.data()));
+ * }</pre>
+ *
+ * <p>Every publish, subscribe and history read passes through the {@link Authorizer}. Publishing never waits for
+ * subscribers: each {@link Subscriber} has a bounded queue drained on a small fan-out pool. Thread-safe.
+ */
+@ApplicationScoped
+public class Bus {
+    private static final System.Logger LOG = System.getLogger(Bus.class.getName());
+    /** Most messages one history request returns. */
+    public static final int MAX_HISTORY_LIMIT = 1000;
+
+    private HeraldConfig config;
+    private Broker broker;
+    private Authorizer authorizer;
+    private Clock clock;
+    private Hub hub;
+    private ExecutorService fanout;
+    private Jsonb jsonb;
+    private final AtomicLong ids = new AtomicLong();
+    private final Set<Subscriber> connections = ConcurrentHashMap.newKeySet();
+
+    /** For CDI's proxies only. */
+    protected Bus() {
+    }
+
+    @Inject
+    public Bus(HeraldConfig config, Broker broker, Authorizer authorizer) {
+        this(config, broker, authorizer, Clock.systemUTC());
+    }
+
+    public Bus(HeraldConfig config, Broker broker, Authorizer authorizer, Clock clock) {
+        this.config = config;
+        this.broker = broker;
+        this.authorizer = authorizer;
+        this.clock = clock;
+        this.hub = new Hub(broker);
+        AtomicInteger n = new AtomicInteger();
+        this.fanout = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
+            Thread t = new Thread(r, "herald-fanout-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.jsonb = JsonbBuilder.create();
+        broker.start(hub);
+    }
+
+    public HeraldConfig config() {
+        return config;
+    }
+
+    /** The JSON-B instance Herald uses for application data and client frames. Thread-safe; do not close it. */
+    public Jsonb jsonb() {
+        return jsonb;
+    }
+
+    // ---- publishing ----
+
+    /**
+     * Publishes {@code data} (serialised with JSON-B; a {@link JsonValue} or null as is) on {@code channel} as
+     * application code.
+     *
+     * @param event the event name, or null for {@code message}
+     * @return the envelope every subscriber receives
+     * @throws HeraldException {@code bad_channel}, {@code bad_request}, {@code too_large} or {@code forbidden}
+     */
+    public Envelope publish(String channel, String event, Object data) {
+        return publishJson(Caller.SYSTEM, channel, event, toJson(data));
+    }
+
+    /**
+     * Publishes JSON text that the caller has already parsed and normalised to one line (transports do).
+     *
+     * @throws HeraldException {@code bad_channel}, {@code bad_request}, {@code too_large} or {@code forbidden}
+     */
+    public Envelope publishJson(Caller caller, String channel, String event, String json) {
+        Names.channel(channel);
+        String name = Names.event(event);
+        if (json.length() > config.maxMessageBytes()) {
+            throw new HeraldException(ErrorCode.TOO_LARGE, "message larger than " + config.maxMessageBytes());
+        }
+        authorize(caller, Action.PUBLISH, channel);
+        return broker.publish(channel, name, json, clock.millis());
+    }
+
+    private String toJson(Object data) {
+        if (data == null) {
+            return "null";
+        }
+        if (data instanceof JsonValue v) {
+            return v.toString();
+        }
+        return jsonb.toJson(data);
+    }
+
+    // ---- subscribing ----
+
+    /** In-process subscription to live messages. The listener runs on a fan-out thread, one call at a time. */
+    public Subscription subscribe(String channel, Consumer<Envelope> listener) {
+        return subscribe(channel, null, listener);
+    }
+
+    /**
+     * In-process subscription: the messages after offset {@code since} still in history (if not null), then live
+     * ones, each once and in order. The listener runs on a fan-out thread, one call at a time; if it falls more
+     * than {@code herald.subscriber.queue} messages behind, the subscription is closed.
+     */
+    public Subscription subscribe(String channel, Long since, Consumer<Envelope> listener) {
+        Subscriber s = connect(Caller.SYSTEM, new ListenerTransport(listener));
+        try {
+            subscribe(s, channel, since, null, null);
+        } catch (RuntimeException e) {
+            s.close(Disconnect.NORMAL);
+            throw e;
+        }
+        return new Subscription() {
+            @Override
+            public void close() {
+                s.close(Disconnect.NORMAL);
+            }
+
+            @Override
+            public boolean isActive() {
+                return !s.isClosed();
+            }
+        };
+    }
+
+    /** Registers a new connection. The transport then subscribes it to channels and closes it when done. */
+    public Subscriber connect(Caller caller, Transport transport) {
+        Subscriber s = new Subscriber(ids.incrementAndGet(), caller, transport, fanout, config.subscriberQueue(),
+                this::disconnected);
+        connections.add(s);
+        return s;
+    }
+
+    /**
+     * Subscribes a connection to a channel. Queues, in order: a {@link Subscribed}; when resuming ({@code since}
+     * not null) a {@link Gap} if history no longer holds all that was missed, then the envelopes after
+     * {@code since}; then live envelopes. Subscribing again to the same channel restarts the subscription.
+     *
+     * @param since the last offset the client has seen, or null for live messages only
+     * @param epoch the epoch {@code since} belongs to, or null; a different epoch (or a {@code since} beyond the
+     *              latest offset) means the stream was reset: a {@link Gap} with {@code reset} set, then all history
+     * @param ref   the client's correlation string, echoed in {@link Subscribed}
+     * @throws HeraldException {@code bad_channel}, {@code bad_request} or {@code forbidden}
+     */
+    public void subscribe(Subscriber s, String channel, Long since, String epoch, String ref) {
+        Names.channel(channel);
+        if (since != null && since < 0) {
+            throw new HeraldException(ErrorCode.BAD_REQUEST, "since must be >= 0");
+        }
+        authorize(s.caller(), Action.SUBSCRIBE, channel);
+        Subscriber.ChannelState state = s.begin(channel);
+        if (state.fresh) {
+            hub.add(channel, s);
+        }
+        if (s.isClosed()) { // closed while subscribing: make sure the hub forgets it
+            hub.remove(channel, s);
+            return;
+        }
+        int all = config.historySize();
+        HistoryPage page = broker.history(channel, since == null ? Long.MAX_VALUE : since, since == null ? 0 : all);
+        Gap gap = null;
+        long from;
+        if (since == null) {
+            from = page.latest();
+        } else {
+            boolean reset = (epoch != null && !epoch.isEmpty() && !epoch.equals(page.epoch()))
+                    || since > page.latest();
+            if (reset) {
+                page = broker.history(channel, 0, all);
+            }
+            long first = page.earliest() != null ? page.earliest() : page.latest() + 1;
+            long wanted = reset ? 1 : since + 1;
+            if (reset || wanted < first) {
+                gap = new Gap(channel, since + 1, first, reset, page.epoch());
+            }
+            from = Math.max(wanted, first) - 1;
+        }
+        Subscribed subscribed = new Subscribed(channel, page.latest(), page.epoch(), from, ref);
+        s.finish(channel, state, subscribed, gap, page.messages());
+    }
+
+    /** Ends a connection's subscription to a channel. Returns false if it had none. */
+    public boolean unsubscribe(Subscriber s, String channel) {
+        if (s.end(channel)) {
+            hub.remove(channel, s);
+            return true;
+        }
+        return false;
+    }
+
+    private void disconnected(Subscriber s) {
+        connections.remove(s);
+        for (String channel : s.channels()) {
+            unsubscribe(s, channel);
+        }
+    }
+
+    // ---- history and stats ----
+
+    /**
+     * Up to {@code limit} (at most {@value #MAX_HISTORY_LIMIT}) envelopes after offset {@code since}, oldest first.
+     *
+     * @throws HeraldException {@code bad_channel}, {@code bad_request} or {@code forbidden}
+     */
+    public HistoryPage history(Caller caller, String channel, long since, int limit) {
+        Names.channel(channel);
+        if (since < 0 || limit < 0) {
+            throw new HeraldException(ErrorCode.BAD_REQUEST, "since and limit must be >= 0");
+        }
+        authorize(caller, Action.SUBSCRIBE, channel);
+        return broker.history(channel, since, Math.min(limit, MAX_HISTORY_LIMIT));
+    }
+
+    /** Subscribers of the channel on this node. */
+    public int subscriberCount(String channel) {
+        return hub.count(channel);
+    }
+
+    /** Open connections on this node (WebSocket, SSE, in-process). */
+    public int connectionCount() {
+        return connections.size();
+    }
+
+    /** Channels with at least one subscriber on this node. */
+    public int activeChannelCount() {
+        return hub.channelCount();
+    }
+
+    /** The Authorizer's verdict as an exception; transports that check before starting a stream call it. */
+    public void authorize(Caller caller, Action action, String channel) {
+        Authorizer.Decision refusal = authorizer.authorize(caller, action, channel);
+        if (refusal != null) {
+            throw new HeraldException(refusal.authenticate() ? ErrorCode.UNAUTHORIZED : ErrorCode.FORBIDDEN,
+                    refusal.reason() == null ? "not allowed" : refusal.reason());
+        }
+    }
+
+    /** Closes every connection ({@link Disconnect#SHUTDOWN}) and stops the fan-out threads. */
+    @PreDestroy
+    public void stop() {
+        for (Subscriber s : List.copyOf(connections)) {
+            s.close(Disconnect.SHUTDOWN);
+        }
+        fanout.shutdown();
+        try {
+            if (!fanout.awaitTermination(5, TimeUnit.SECONDS)) {
+                fanout.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            fanout.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+        try {
+            jsonb.close();
+        } catch (Exception e) {
+            LOG.log(System.Logger.Level.DEBUG, "closing JSON-B", e);
+        }
+    }
+
+    /** Delivers envelopes to an in-process listener. */
+    private record ListenerTransport(Consumer<Envelope> listener) implements Transport {
+        @Override
+        public void write(List<Outbound> batch, WriteCallback callback) {
+            for (Outbound item : batch) {
+                if (item instanceof Envelope e) {
+                    try {
+                        listener.accept(e);
+                    } catch (RuntimeException ex) {
+                        LOG.log(System.Logger.Level.WARNING, "subscriber listener failed on " + e, ex);
+                    }
+                }
+            }
+            callback.succeeded();
+        }
+
+        @Override
+        public void close(Disconnect reason) {
+        }
+
+        @Override
+        public String name() {
+            return "java";
+        }
+    }
+}

@@ -1,0 +1,24 @@
+package dev.herald.core;
+
+/**
+ * Why the server ends a connection. {@code code} is the WebSocket close code used for it (SSE streams simply end;
+ * a client reconnects and resumes).
+ *
+ * @param code   a WebSocket close code
+ * @param reason a short human reason (at most 123 bytes, the WebSocket limit)
+ */
+public record Disconnect(int code, String reason) {
+    /** The client went away or asked to close. */
+    public static final Disconnect NORMAL = new Disconnect(1000, "closed");
+    /** The application is stopping or being undeployed. */
+    public static final Disconnect SHUTDOWN = new Disconnect(1001, "server shutting down");
+    /**
+     * The subscriber could not keep up: its bounded queue filled. 1013 is "try again later": reconnect and resume
+     * from the last offset seen.
+     */
+    public static final Disconnect SLOW = new Disconnect(1013, "slow consumer: outgoing queue full");
+    /** A frame was larger than the configured limit. */
+    public static final Disconnect TOO_LARGE = new Disconnect(1009, "message too large");
+    /** The connection failed (write error, protocol error). */
+    public static final Disconnect ERROR = new Disconnect(1011, "connection error");
+}

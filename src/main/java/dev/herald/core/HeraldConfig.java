@@ -1,0 +1,138 @@
+package dev.herald.core;
+
+import java.time.Duration;
+import java.util.Locale;
+import java.util.function.Function;
+
+/**
+ * All of Herald's settings, with the contract's defaults. Read once at start-up by {@link #from(Function)} from
+ * system properties ({@code herald.history.size}) or, failing that, environment variables
+ * ({@code HERALD_HISTORY_SIZE}); validated here, so a bad value stops the start rather than a request.
+ *
+ * @param historySize     messages kept per channel (default 1000)
+ * @param historyTtl      the age past which a message leaves history (default 1 hour)
+ * @param maxMessageBytes the largest WebSocket frame or HTTP body accepted (default 1 MiB)
+ * @param sseHeartbeat    the interval of SSE heartbeat comments (default 15 s)
+ * @param sseRetry        the {@code retry:} sent to SSE clients (default 2 s)
+ * @param subscriberQueue messages queued per connection before it counts as too slow and is closed (default 4096)
+ * @param pollTimeout     how long a long-poll request waits for a message (default 25 s)
+ * @param ticker          whether the demo stock ticker publishes (default true)
+ * @param tickerInterval  the demo ticker's publish interval (default 1 s)
+ * @param engine          {@code memory} (default) or {@code redis}
+ * @param redisUrl        the Redis server, when {@code engine} is {@code redis} (default redis://127.0.0.1:6379)
+ */
+public record HeraldConfig(
+        int historySize,
+        Duration historyTtl,
+        int maxMessageBytes,
+        Duration sseHeartbeat,
+        Duration sseRetry,
+        int subscriberQueue,
+        Duration pollTimeout,
+        boolean ticker,
+        Duration tickerInterval,
+        String engine,
+        String redisUrl) {
+
+    public HeraldConfig {
+        require(historySize >= 1, "herald.history.size must be >= 1");
+        require(positive(historyTtl), "herald.history.ttl must be > 0");
+        require(maxMessageBytes >= 1024, "herald.max-message-bytes must be >= 1024");
+        require(positive(sseHeartbeat), "herald.sse.heartbeat must be > 0");
+        require(positive(sseRetry), "herald.sse.retry must be > 0");
+        require(subscriberQueue >= 16, "herald.subscriber.queue must be >= 16");
+        require(positive(pollTimeout), "herald.poll.timeout must be > 0");
+        require(positive(tickerInterval), "herald.ticker.interval must be > 0");
+        require(engine.equals("memory") || engine.equals("redis"), "herald.engine must be memory or redis");
+    }
+
+    /** The defaults of the wire contract. */
+    public static HeraldConfig defaults() {
+        return from(key -> null);
+    }
+
+    /** Reads every setting through {@code lookup} (a key such as {@code herald.history.size}), defaults elsewhere. */
+    public static HeraldConfig from(Function<String, String> lookup) {
+        Reader r = new Reader(lookup);
+        return new HeraldConfig(
+                r.integer("herald.history.size", 1000),
+                r.duration("herald.history.ttl", Duration.ofHours(1)),
+                r.integer("herald.max-message-bytes", 1024 * 1024),
+                r.duration("herald.sse.heartbeat", Duration.ofSeconds(15)),
+                r.duration("herald.sse.retry", Duration.ofMillis(2000)),
+                r.integer("herald.subscriber.queue", 4096),
+                r.duration("herald.poll.timeout", Duration.ofSeconds(25)),
+                r.bool("herald.ticker", true),
+                r.duration("herald.ticker.interval", Duration.ofSeconds(1)),
+                r.string("herald.engine", "memory"),
+                r.string("herald.redis.url", "redis://127.0.0.1:6379"));
+    }
+
+    /** System properties first, then environment variables ({@code herald.sse.retry} -> {@code HERALD_SSE_RETRY}). */
+    public static HeraldConfig fromEnvironment() {
+        return from(key -> {
+            String value = System.getProperty(key);
+            if (value == null) {
+                value = System.getenv(key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_'));
+            }
+            return value;
+        });
+    }
+
+    private static boolean positive(Duration d) {
+        return d != null && !d.isNegative() && !d.isZero();
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    private record Reader(Function<String, String> lookup) {
+        String string(String key, String fallback) {
+            String v = lookup.apply(key);
+            return v == null || v.isBlank() ? fallback : v.trim();
+        }
+
+        int integer(String key, int fallback) {
+            String v = string(key, null);
+            try {
+                return v == null ? fallback : Integer.parseInt(v);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(key + " is not an integer: " + v, e);
+            }
+        }
+
+        boolean bool(String key, boolean fallback) {
+            String v = string(key, null);
+            return v == null ? fallback : Boolean.parseBoolean(v);
+        }
+
+        /** {@code 15s}, {@code 2000ms}, {@code 1h}, {@code 5m}, or ISO-8601 ({@code PT15S}); a bare number is ms. */
+        Duration duration(String key, Duration fallback) {
+            String v = string(key, null);
+            if (v == null) {
+                return fallback;
+            }
+            try {
+                String s = v.toLowerCase(Locale.ROOT);
+                if (s.startsWith("pt") || s.startsWith("p")) {
+                    return Duration.parse(v.toUpperCase(Locale.ROOT));
+                }
+                if (s.endsWith("ms")) {
+                    return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
+                }
+                long n = Long.parseLong(s.substring(0, s.length() - 1));
+                switch (s.charAt(s.length() - 1)) {
+                    case 's': return Duration.ofSeconds(n);
+                    case 'm': return Duration.ofMinutes(n);
+                    case 'h': return Duration.ofHours(n);
+                    default: return Duration.ofMillis(Long.parseLong(s));
+                }
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException(key + " is not a duration (e.g. 15s, 500ms, 1h): " + v, e);
+            }
+        }
+    }
+}

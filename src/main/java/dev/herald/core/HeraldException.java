@@ -1,0 +1,27 @@
+package dev.herald.core;
+
+/** A refusal with a contract {@link ErrorCode}; transports turn it into an HTTP error or an error frame. */
+public class HeraldException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final ErrorCode code;
+    private final int httpStatus;
+
+    public HeraldException(ErrorCode code, String message) {
+        this(code, code.httpStatus(), message);
+    }
+
+    /** For the rare status that differs from the code's own (415 is {@code bad_request} with its own status). */
+    public HeraldException(ErrorCode code, int httpStatus, String message) {
+        super(message, null, false, false);
+        this.code = code;
+        this.httpStatus = httpStatus;
+    }
+
+    public ErrorCode code() {
+        return code;
+    }
+
+    public int httpStatus() {
+        return httpStatus;
+    }
+}

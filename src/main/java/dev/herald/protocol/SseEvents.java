@@ -1,0 +1,90 @@
+package dev.herald.protocol;
+
+import dev.herald.core.Envelope;
+import dev.herald.core.Gap;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Server-Sent Events encoding (docs/protocol.md, "Server-Sent Events"). Field injection is impossible by
+ * construction: {@code data} is split into one {@code data:} line per line of text, and an {@code id} or
+ * {@code event} containing CR, LF or NUL is refused.
+ */
+public final class SseEvents {
+    /** The heartbeat: a comment line, ignored by EventSource. */
+    public static final String HEARTBEAT = ":\n\n";
+    private static final byte[] ID = "id: ".getBytes(StandardCharsets.US_ASCII);
+
+    private SseEvents() {
+    }
+
+    /** {@code retry: <millis>}, sent once when a stream starts. */
+    public static String retry(long millis) {
+        return "retry: " + millis + "\n\n";
+    }
+
+    /** An event with only an id: updates the client's Last-Event-ID without dispatching anything. */
+    public static String idOnly(String id) {
+        return "id: " + field(id) + "\n\n";
+    }
+
+    /**
+     * The part of an envelope's event after its {@code id:} line, as UTF-8: {@code event:} and {@code data:} lines
+     * and the blank line. Shared by every subscriber of the publish; each prepends its own id.
+     */
+    public static byte[] envelopeTail(Envelope e) {
+        return e.encoded(SseEvents::encodeTail);
+    }
+
+    private static byte[] encodeTail(Envelope e) {
+        StringBuilder b = new StringBuilder(e.data().length() + 160).append('\n');
+        event(b, e.event(), EnvelopeJson.of(e));
+        return b.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The bytes {@code "id: "}. */
+    public static byte[] idPrefix() {
+        return ID.clone();
+    }
+
+    /** {@code event: herald-gap} with the gap as JSON data. */
+    public static String gap(Gap g) {
+        StringBuilder data = new StringBuilder(96).append("{\"channel\":");
+        JsonText.string(data, g.channel()).append(",\"requested\":").append(g.requested())
+                .append(",\"earliest\":").append(g.earliest());
+        if (g.reset()) {
+            data.append(",\"reset\":true,\"epoch\":");
+            JsonText.string(data, g.epoch());
+        }
+        data.append('}');
+        return event(new StringBuilder(), "herald-gap", data.toString()).toString();
+    }
+
+    /** Appends {@code event: name} and one {@code data:} line per line of {@code data}, then the blank line. */
+    public static StringBuilder event(StringBuilder b, String name, String data) {
+        b.append("event: ").append(field(name)).append('\n');
+        int start = 0;
+        int n = data.length();
+        for (int i = 0; i < n; i++) {
+            char c = data.charAt(i);
+            if (c == '\n' || c == '\r') {
+                b.append("data: ").append(data, start, i).append('\n');
+                if (c == '\r' && i + 1 < n && data.charAt(i + 1) == '\n') {
+                    i++;
+                }
+                start = i + 1;
+            }
+        }
+        return b.append("data: ").append(data, start, n).append("\n\n");
+    }
+
+    /** Returns {@code value}, or throws if it contains CR, LF or NUL (which would inject fields). */
+    public static String field(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c == '\n' || c == '\r' || c == 0) {
+                throw new IllegalArgumentException("CR, LF and NUL are not allowed in an SSE id or event name");
+            }
+        }
+        return value;
+    }
+}

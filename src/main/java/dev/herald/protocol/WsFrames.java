@@ -1,0 +1,88 @@
+package dev.herald.protocol;
+
+import dev.herald.core.Envelope;
+import dev.herald.core.ErrorCode;
+import dev.herald.core.Gap;
+import dev.herald.core.Subscribed;
+
+/** Server-to-client WebSocket frames (docs/protocol.md, "WebSocket"). */
+public final class WsFrames {
+    private WsFrames() {
+    }
+
+    /** {@code {"type":"message", …envelope}}: computed once per publish and shared. */
+    public static String message(Envelope e) {
+        return e.encoded(WsFrames::encodeMessage);
+    }
+
+    private static String encodeMessage(Envelope e) {
+        StringBuilder b = new StringBuilder(e.data().length() + 128).append("{\"type\":\"message\",");
+        return EnvelopeJson.fields(b, e).append('}').toString();
+    }
+
+    public static String subscribed(Subscribed s) {
+        StringBuilder b = start("subscribed");
+        b.append(",\"channel\":");
+        JsonText.string(b, s.channel());
+        b.append(",\"offset\":").append(s.latest()).append(",\"epoch\":");
+        JsonText.string(b, s.epoch());
+        return ref(b, s.ref());
+    }
+
+    public static String unsubscribed(String channel, String ref) {
+        StringBuilder b = start("unsubscribed");
+        b.append(",\"channel\":");
+        JsonText.string(b, channel);
+        return ref(b, ref);
+    }
+
+    public static String ack(Envelope e, String ref) {
+        StringBuilder b = start("ack");
+        if (ref != null) {
+            b.append(",\"ref\":");
+            JsonText.string(b, ref);
+        }
+        b.append(",\"channel\":");
+        JsonText.string(b, e.channel());
+        b.append(",\"offset\":").append(e.offset()).append(",\"id\":");
+        JsonText.string(b, e.id());
+        return b.append('}').toString();
+    }
+
+    public static String pong(String ref) {
+        return ref(start("pong"), ref);
+    }
+
+    public static String gap(Gap g) {
+        StringBuilder b = start("gap");
+        b.append(",\"channel\":");
+        JsonText.string(b, g.channel());
+        b.append(",\"requested\":").append(g.requested()).append(",\"earliest\":").append(g.earliest());
+        if (g.reset()) {
+            b.append(",\"reset\":true,\"epoch\":");
+            JsonText.string(b, g.epoch());
+        }
+        return b.append('}').toString();
+    }
+
+    public static String error(ErrorCode code, String message, String ref) {
+        StringBuilder b = start("error");
+        b.append(",\"code\":");
+        JsonText.string(b, code.wire());
+        b.append(",\"message\":");
+        JsonText.string(b, message);
+        return ref(b, ref);
+    }
+
+    private static StringBuilder start(String type) {
+        return new StringBuilder(96).append("{\"type\":\"").append(type).append('"');
+    }
+
+    private static String ref(StringBuilder b, String ref) {
+        if (ref != null) {
+            b.append(",\"ref\":");
+            JsonText.string(b, ref);
+        }
+        return b.append('}').toString();
+    }
+}

@@ -1,0 +1,86 @@
+package dev.herald.runner;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import org.eclipse.jetty.ee10.annotations.AnnotationConfiguration;
+import org.eclipse.jetty.ee10.plus.webapp.EnvConfiguration;
+import org.eclipse.jetty.ee10.plus.webapp.PlusConfiguration;
+import org.eclipse.jetty.ee10.webapp.WebAppContext;
+import org.eclipse.jetty.ee10.websocket.jakarta.server.config.JakartaWebSocketConfiguration;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+
+/**
+ * The standalone runner: embedded Jetty 12 serving {@code herald-servlet.war} (Herald with Weld and Yasson inside)
+ * at context {@code /}. Packaged as {@code target/herald-standalone.jar}, with the WAR inside it.
+ *
+ * <pre>
+ * java -jar herald-standalone.jar [--port N] [--host ADDRESS] [--war PATH]
+ * </pre>
+ * The port comes from {@code --port}, else the {@code PORT} environment variable, else 8080 ({@code 0} picks a free
+ * one). Prints {@code Herald started at http://localhost:PORT/} once it serves.
+ */
+public final class HeraldServer {
+    private HeraldServer() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String env = System.getenv("PORT");
+        int port = env == null || env.isBlank() ? 8080 : Integer.parseInt(env.trim());
+        String host = null;
+        Path war = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--port" -> port = Integer.parseInt(args[++i]);
+                case "--host" -> host = args[++i];
+                case "--war" -> war = Path.of(args[++i]);
+                case "--help", "-h" -> {
+                    System.out.println("usage: java -jar herald-standalone.jar [--port N] [--host ADDRESS] [--war PATH]");
+                    return;
+                }
+                default -> throw new IllegalArgumentException("unknown option " + args[i] + " (try --help)");
+            }
+        }
+        Server server = start(host, port, war == null ? bundledWar() : war);
+        int actual = ((ServerConnector) server.getConnectors()[0]).getLocalPort();
+        System.out.println("Herald started at http://localhost:" + actual + "/");
+        System.out.flush();
+        server.join();
+    }
+
+    /** Starts Jetty with the WAR at {@code /}; {@code host} null listens on every interface. */
+    public static Server start(String host, int port, Path war) throws Exception {
+        Server server = new Server();
+        ServerConnector connector = new ServerConnector(server);
+        connector.setHost(host);
+        connector.setPort(port);
+        server.addConnector(connector);
+
+        WebAppContext app = new WebAppContext();
+        app.setContextPath("/");
+        app.setWar(war.toAbsolutePath().toString());
+        app.addConfiguration(new EnvConfiguration(), new PlusConfiguration(), new AnnotationConfiguration(),
+                new JakartaWebSocketConfiguration());
+        app.setThrowUnavailableOnStartupException(true);
+        server.setHandler(app);
+        server.setStopAtShutdown(true);
+        server.setStopTimeout(5000);
+        server.start();
+        return server;
+    }
+
+    private static Path bundledWar() throws IOException {
+        try (InputStream in = HeraldServer.class.getResourceAsStream("/herald-servlet.war")) {
+            if (in == null) {
+                throw new IllegalStateException("herald-servlet.war is not inside this jar; pass --war PATH");
+            }
+            Path file = Files.createTempFile("herald-", ".war");
+            file.toFile().deleteOnExit();
+            Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+            return file;
+        }
+    }
+}

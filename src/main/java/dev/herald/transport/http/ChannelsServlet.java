@@ -1,0 +1,146 @@
+package dev.herald.transport.http;
+
+import dev.herald.core.Bus;
+import dev.herald.core.Envelope;
+import dev.herald.core.ErrorCode;
+import dev.herald.core.HeraldException;
+import dev.herald.core.HistoryPage;
+import dev.herald.protocol.EnvelopeJson;
+import dev.herald.protocol.JsonText;
+import dev.herald.transport.Beans;
+import dev.herald.transport.HttpIo;
+import jakarta.servlet.annotation.WebServlet;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Locale;
+
+/**
+ * The HTTP API (docs/protocol.md, "HTTP"):
+ * <ul>
+ *   <li>{@code POST {ctx}/api/channels/{channel}/messages[?event=NAME]}, a JSON body: publishes it; 201 and the
+ *   envelope.</li>
+ *   <li>{@code GET {ctx}/api/channels/{channel}/messages?since=&limit=}: history after {@code since}.</li>
+ *   <li>{@code GET {ctx}/api/channels/{channel}}: the channel's position and its subscribers on this node.</li>
+ *   <li>{@code GET {ctx}/api/stats}: connections and active channels on this node.</li>
+ * </ul>
+ */
+@WebServlet(urlPatterns = "/api/*")
+public class ChannelsServlet extends HttpServlet {
+    private static final long serialVersionUID = 1L;
+    private static final int DEFAULT_LIMIT = 100;
+
+    private transient Bus bus;
+
+    @Override
+    public void init() {
+        bus = Beans.get(Bus.class);
+    }
+
+    @Override
+    protected void doPost(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        try {
+            String[] path = path(request);
+            if (path.length != 3 || !path[2].equals("messages")) {
+                throw notFound();
+            }
+            String channel = dev.herald.core.Names.channel(path[1]);
+            requireJson(request);
+            String data = readJson(request);
+            Envelope e = bus.publishJson(HttpIo.caller(request, "http"), channel, request.getParameter("event"), data);
+            HttpIo.json(response, 201, EnvelopeJson.of(e));
+        } catch (HeraldException e) {
+            HttpIo.error(response, e);
+        }
+    }
+
+    @Override
+    protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        try {
+            String[] path = path(request);
+            if (path.length == 1 && path[0].equals("stats")) {
+                HttpIo.json(response, 200, "{\"connections\":" + bus.connectionCount()
+                        + ",\"channels\":" + bus.activeChannelCount() + "}");
+            } else if (path.length == 3 && path[2].equals("messages")) {
+                history(request, response, path[1]);
+            } else if (path.length == 2) {
+                info(request, response, path[1]);
+            } else {
+                throw notFound();
+            }
+        } catch (HeraldException e) {
+            HttpIo.error(response, e);
+        }
+    }
+
+    private void history(HttpServletRequest request, HttpServletResponse response, String channel) throws IOException {
+        long since = HttpIo.number(request, "since", 0);
+        long limit = HttpIo.number(request, "limit", DEFAULT_LIMIT);
+        HistoryPage page = bus.history(HttpIo.caller(request, "http"), channel, since,
+                (int) Math.min(limit, Bus.MAX_HISTORY_LIMIT));
+        StringBuilder b = position(new StringBuilder(256), page).append(",\"messages\":[");
+        for (int i = 0; i < page.messages().size(); i++) {
+            b.append(i == 0 ? "" : ",").append(EnvelopeJson.of(page.messages().get(i)));
+        }
+        HttpIo.json(response, 200, b.append("]}").toString());
+    }
+
+    private void info(HttpServletRequest request, HttpServletResponse response, String channel) throws IOException {
+        HistoryPage page = bus.history(HttpIo.caller(request, "http"), channel, Long.MAX_VALUE, 0);
+        StringBuilder b = position(new StringBuilder(128), page);
+        HttpIo.json(response, 200, b.append(",\"subscribers\":").append(bus.subscriberCount(channel)).append('}')
+                .toString());
+    }
+
+    /** {@code {"channel":…,"epoch":…,"earliest":…,"latest":…} without the closing brace. */
+    private static StringBuilder position(StringBuilder b, HistoryPage page) {
+        b.append("{\"channel\":");
+        JsonText.string(b, page.channel()).append(",\"epoch\":");
+        JsonText.string(b, page.epoch());
+        return b.append(",\"earliest\":").append(page.earliest())
+                .append(",\"latest\":").append(page.latest() == 0 ? "null" : Long.toString(page.latest()));
+    }
+
+    private static String[] path(HttpServletRequest request) {
+        String info = request.getPathInfo();
+        if (info == null || info.length() < 2) {
+            throw notFound();
+        }
+        String[] parts = info.substring(1).split("/", -1);
+        if (!parts[0].equals("channels") && !(parts.length == 1 && parts[0].equals("stats"))) {
+            throw notFound();
+        }
+        return parts;
+    }
+
+    private static HeraldException notFound() {
+        return new HeraldException(ErrorCode.NOT_FOUND, "no such resource; see docs/protocol.md");
+    }
+
+    private static void requireJson(HttpServletRequest request) {
+        String type = request.getContentType();
+        String media = type == null ? "" : type.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+        if (!media.equals("application/json") && !media.endsWith("+json")) {
+            throw new HeraldException(ErrorCode.BAD_REQUEST, 415, "Content-Type must be application/json");
+        }
+    }
+
+    /** Reads the body (at most the configured size) and returns it as normalised one-line JSON. */
+    private String readJson(HttpServletRequest request) throws IOException {
+        int max = bus.config().maxMessageBytes();
+        if (request.getContentLengthLong() > max) {
+            throw new HeraldException(ErrorCode.TOO_LARGE, "body larger than " + max + " bytes");
+        }
+        byte[] body;
+        try (InputStream in = request.getInputStream()) {
+            body = in.readNBytes(max + 1);
+        }
+        if (body.length > max) {
+            throw new HeraldException(ErrorCode.TOO_LARGE, "body larger than " + max + " bytes");
+        }
+        return JsonText.normalise(body);
+    }
+
+}

@@ -1,0 +1,168 @@
+package dev.herald.transport.sse;
+
+import dev.herald.core.Bus;
+import dev.herald.core.Disconnect;
+import dev.herald.core.ErrorCode;
+import dev.herald.core.Frame;
+import dev.herald.core.HeraldException;
+import dev.herald.core.Names;
+import dev.herald.core.StreamPosition;
+import dev.herald.core.Subscriber;
+import dev.herald.protocol.ResumeToken;
+import dev.herald.protocol.SseEvents;
+import dev.herald.security.Action;
+import dev.herald.security.Caller;
+import dev.herald.transport.Beans;
+import dev.herald.transport.HttpIo;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.annotation.WebServlet;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code GET {ctx}/sse?channel=A&channel=B}: one {@code text/event-stream} carrying every channel named
+ * (docs/protocol.md, "Server-Sent Events"). Resumes from {@code Last-Event-ID} (or {@code ?lastEventId=}). A bad
+ * request is refused with an HTTP error before the stream starts. Sends {@code retry:} once and a heartbeat comment
+ * every {@code herald.sse.heartbeat}; a write failure, an async error or a failed heartbeat ends the stream and
+ * removes its subscriptions.
+ */
+@WebServlet(urlPatterns = "/sse", asyncSupported = true)
+public class SseServlet extends HttpServlet {
+    private static final long serialVersionUID = 1L;
+    /** Most channels one stream may carry. */
+    public static final int MAX_CHANNELS = 256;
+
+    private transient Bus bus;
+    private transient ScheduledExecutorService heartbeat;
+    private final transient Set<Subscriber> streams = ConcurrentHashMap.newKeySet();
+
+    @Override
+    public void init() {
+        bus = Beans.get(Bus.class);
+        heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "herald-sse-heartbeat");
+            t.setDaemon(true);
+            return t;
+        });
+        long every = bus.config().sseHeartbeat().toMillis();
+        heartbeat.scheduleAtFixedRate(this::beat, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void destroy() {
+        heartbeat.shutdownNow();
+        for (Subscriber s : streams) {
+            s.close(Disconnect.SHUTDOWN);
+        }
+    }
+
+    private void beat() {
+        Frame frame = new Frame(SseEvents.HEARTBEAT);
+        for (Subscriber s : streams) {
+            if (!s.send(frame)) {
+                streams.remove(s);
+            }
+        }
+    }
+
+    /** Streams currently open through this servlet. */
+    public int streamCount() {
+        return streams.size();
+    }
+
+    @Override
+    protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        Set<String> channels = new LinkedHashSet<>();
+        Map<String, StreamPosition> resume;
+        Caller caller = HttpIo.caller(request, "sse");
+        try {
+            String[] names = request.getParameterValues("channel");
+            if (names == null || names.length == 0) {
+                throw new HeraldException(ErrorCode.BAD_REQUEST, "name at least one channel: ?channel=NAME");
+            }
+            for (String name : names) {
+                channels.add(Names.channel(name));
+            }
+            if (channels.size() > MAX_CHANNELS) {
+                throw new HeraldException(ErrorCode.BAD_REQUEST, "at most " + MAX_CHANNELS + " channels per stream");
+            }
+            String token = request.getHeader("Last-Event-ID");
+            if (token == null || token.isBlank()) {
+                token = request.getParameter("lastEventId");
+            }
+            resume = ResumeToken.parse(token);
+            for (String channel : channels) {
+                bus.authorize(caller, Action.SUBSCRIBE, channel);
+            }
+        } catch (HeraldException e) {
+            HttpIo.error(response, e);
+            return;
+        }
+
+        response.setStatus(200);
+        response.setContentType("text/event-stream");
+        response.setHeader("Cache-Control", "no-cache, no-transform");
+        response.setHeader("X-Accel-Buffering", "no");
+        AsyncContext async = request.startAsync();
+        async.setTimeout(0);
+        SseTransport transport = new SseTransport(async, response.getOutputStream());
+        Subscriber subscriber = bus.connect(caller, transport);
+        transport.onFailure(() -> subscriber.close(Disconnect.ERROR));
+        async.addListener(new Ended(subscriber));
+        streams.add(subscriber);
+        subscriber.send(new Frame(SseEvents.retry(bus.config().sseRetry().toMillis())));
+        response.getOutputStream().setWriteListener(transport);
+        try {
+            for (String channel : channels) {
+                StreamPosition from = resume.get(channel);
+                bus.subscribe(subscriber, channel, from == null ? null : from.offset(),
+                        from == null ? null : from.epoch(), null);
+            }
+        } catch (HeraldException e) {
+            // authorised above; only a changed decision lands here. The stream has started: end it.
+            subscriber.close(Disconnect.ERROR);
+        }
+    }
+
+    /** Removes the stream's subscriptions however it ends. */
+    private final class Ended implements AsyncListener {
+        private final Subscriber subscriber;
+
+        Ended(Subscriber subscriber) {
+            this.subscriber = subscriber;
+        }
+
+        @Override
+        public void onComplete(AsyncEvent event) {
+            streams.remove(subscriber);
+            subscriber.close(Disconnect.NORMAL);
+        }
+
+        @Override
+        public void onTimeout(AsyncEvent event) {
+            streams.remove(subscriber);
+            subscriber.close(Disconnect.NORMAL);
+        }
+
+        @Override
+        public void onError(AsyncEvent event) {
+            streams.remove(subscriber);
+            subscriber.close(Disconnect.ERROR);
+        }
+
+        @Override
+        public void onStartAsync(AsyncEvent event) {
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package dev.herald.transport.ws;
+
+import dev.herald.core.Bus;
+import dev.herald.core.Disconnect;
+import dev.herald.core.Envelope;
+import dev.herald.core.ErrorCode;
+import dev.herald.core.Frame;
+import dev.herald.core.HeraldException;
+import dev.herald.core.Subscriber;
+import dev.herald.protocol.ClientFrame;
+import dev.herald.protocol.WsFrames;
+import dev.herald.security.Caller;
+import jakarta.inject.Inject;
+import jakarta.json.bind.JsonbException;
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.EndpointConfig;
+import jakarta.websocket.OnClose;
+import jakarta.websocket.OnError;
+import jakarta.websocket.OnMessage;
+import jakarta.websocket.OnOpen;
+import jakarta.websocket.Session;
+import jakarta.websocket.server.ServerEndpoint;
+import java.nio.ByteBuffer;
+
+/**
+ * {@code {ctx}/ws}: JSON text frames, one object per frame (docs/protocol.md, "WebSocket"). Decodes a frame, calls
+ * the {@link Bus}, queues the reply on the connection's {@link Subscriber} so that replies and messages keep their
+ * order. A bad frame gets an error frame and the connection goes on; a frame over the size limit closes it with 1009
+ * (done by the container, which enforces the buffer size set here).
+ */
+@ServerEndpoint(value = "/ws", configurator = CdiEndpointConfigurator.class)
+public class WebSocketEndpoint {
+    private static final System.Logger LOG = System.getLogger(WebSocketEndpoint.class.getName());
+
+    @Inject
+    Bus bus;
+
+    private Subscriber subscriber;
+    private WebSocketTransport transport;
+
+    @OnOpen
+    public void open(Session session, EndpointConfig config) {
+        int max = bus.config().maxMessageBytes();
+        session.setMaxTextMessageBufferSize(max);
+        session.setMaxBinaryMessageBufferSize(max);
+        session.setMaxIdleTimeout(0);
+        transport = new WebSocketTransport(session);
+        subscriber = bus.connect(new Caller(session.getUserPrincipal(), "ws", null), transport);
+    }
+
+    @OnMessage
+    public void text(String text) {
+        ClientFrame frame;
+        try {
+            frame = bus.jsonb().fromJson(text, ClientFrame.class);
+        } catch (JsonbException | IllegalArgumentException | ClassCastException e) {
+            reply(WsFrames.error(ErrorCode.BAD_REQUEST, "malformed frame: expected one JSON object", null));
+            return;
+        }
+        if (frame == null) {
+            reply(WsFrames.error(ErrorCode.BAD_REQUEST, "malformed frame: expected one JSON object", null));
+            return;
+        }
+        try {
+            handle(frame);
+        } catch (HeraldException e) {
+            reply(WsFrames.error(e.code(), e.getMessage(), frame.ref));
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "frame failed: " + frame.type, e);
+            reply(WsFrames.error(ErrorCode.INTERNAL, "internal error", frame.ref));
+        }
+    }
+
+    private void handle(ClientFrame f) {
+        if (f.type == null) {
+            throw new HeraldException(ErrorCode.BAD_REQUEST, "frame has no type");
+        }
+        switch (f.type) {
+            case "subscribe" -> bus.subscribe(subscriber, required(f.channel), f.since, f.epoch, f.ref);
+            case "unsubscribe" -> {
+                bus.unsubscribe(subscriber, required(f.channel));
+                reply(WsFrames.unsubscribed(f.channel, f.ref));
+            }
+            case "publish" -> {
+                String data = f.data == null ? "null" : f.data.toString();
+                Envelope e = bus.publishJson(subscriber.caller(), required(f.channel), f.event, data);
+                reply(WsFrames.ack(e, f.ref));
+            }
+            case "ping" -> reply(WsFrames.pong(f.ref));
+            default -> throw new HeraldException(ErrorCode.UNKNOWN_TYPE, "unknown frame type: " + f.type);
+        }
+    }
+
+    private static String required(String channel) {
+        if (channel == null) {
+            throw new HeraldException(ErrorCode.BAD_REQUEST, "frame has no channel");
+        }
+        return channel;
+    }
+
+    @OnMessage
+    public void binary(ByteBuffer bytes) {
+        reply(WsFrames.error(ErrorCode.BAD_REQUEST, "binary frames are not supported; send JSON text", null));
+    }
+
+    @OnClose
+    public void close(Session session, CloseReason reason) {
+        if (subscriber != null) {
+            subscriber.close(Disconnect.NORMAL);
+        }
+    }
+
+    @OnError
+    public void error(Session session, Throwable cause) {
+        LOG.log(System.Logger.Level.DEBUG, () -> "websocket error: " + cause);
+        if (subscriber != null) {
+            transport.failed(); // the container closes the session itself (e.g. 1009 for a frame too large)
+            subscriber.close(Disconnect.ERROR);
+        }
+    }
+
+    private void reply(String text) {
+        subscriber.send(new Frame(text));
+    }
+}

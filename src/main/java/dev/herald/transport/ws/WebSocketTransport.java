@@ -1,0 +1,120 @@
+package dev.herald.transport.ws;
+
+import dev.herald.core.Disconnect;
+import dev.herald.core.Envelope;
+import dev.herald.core.Frame;
+import dev.herald.core.Gap;
+import dev.herald.core.Outbound;
+import dev.herald.core.Subscribed;
+import dev.herald.core.Transport;
+import dev.herald.protocol.WsFrames;
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.RemoteEndpoint;
+import jakarta.websocket.SendHandler;
+import jakarta.websocket.SendResult;
+import jakarta.websocket.Session;
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Writes a subscriber's items to a WebSocket session as text frames, one asynchronous send at a time (containers
+ * refuse overlapping sends). Message frames are the per-publish encoding shared by all subscribers.
+ */
+final class WebSocketTransport implements Transport {
+    private final Session session;
+    private final RemoteEndpoint.Async remote;
+    private volatile boolean failed;
+
+    WebSocketTransport(Session session) {
+        this.session = session;
+        this.remote = session.getAsyncRemote();
+    }
+
+    @Override
+    public void write(List<Outbound> batch, WriteCallback callback) {
+        new Sends(batch, callback).signal();
+    }
+
+    /** The container reported an error: it closes the session with its own code, so {@link #close} must not. */
+    void failed() {
+        failed = true;
+    }
+
+    @Override
+    public void close(Disconnect reason) {
+        if (!failed && session.isOpen()) {
+            try {
+                session.close(new CloseReason(CloseReason.CloseCodes.getCloseCode(reason.code()), reason.reason()));
+            } catch (IOException | IllegalStateException e) {
+                // already closing
+            }
+        }
+    }
+
+    @Override
+    public String name() {
+        return "ws";
+    }
+
+    static String encode(Outbound item) {
+        if (item instanceof Envelope e) {
+            return WsFrames.message(e);
+        } else if (item instanceof Frame f) {
+            return f.text();
+        } else if (item instanceof Subscribed s) {
+            return WsFrames.subscribed(s);
+        } else {
+            return WsFrames.gap((Gap) item);
+        }
+    }
+
+    /**
+     * Sends a batch in order, each send started when the previous one completed. A trampoline: a completion that
+     * arrives inline (inside {@code sendText}) only bumps the counter, so the stack never grows with the batch.
+     */
+    private final class Sends implements SendHandler {
+        private final List<Outbound> batch;
+        private final WriteCallback callback;
+        private final AtomicInteger signals = new AtomicInteger();
+        private int next;
+
+        Sends(List<Outbound> batch, WriteCallback callback) {
+            this.batch = batch;
+            this.callback = callback;
+        }
+
+        @Override
+        public void onResult(SendResult result) {
+            if (result.isOK()) {
+                signal();
+            } else {
+                callback.failed(result.getException());
+            }
+        }
+
+        void signal() {
+            if (signals.getAndIncrement() != 0) {
+                return;
+            }
+            int missed = 1;
+            for (;;) {
+                if (next < batch.size()) {
+                    String text = encode(batch.get(next++));
+                    try {
+                        remote.sendText(text, this);
+                    } catch (RuntimeException e) {
+                        callback.failed(e);
+                        return;
+                    }
+                } else {
+                    callback.succeeded();
+                }
+                missed = signals.addAndGet(-missed);
+                if (missed == 0) {
+                    return;
+                }
+            }
+        }
+    }
+}
