@@ -40,7 +40,8 @@ public final class ResumeToken {
             String epoch = dash < 0 ? null : position.substring(0, dash);
             try {
                 long offset = Long.parseLong(position.substring(dash + 1));
-                if (offset < 0 || (epoch != null && !epoch.chars().allMatch(Character::isLetterOrDigit))) {
+                if (offset < 0 || (epoch != null && (epoch.isEmpty()
+                        || !epoch.chars().allMatch(c -> c < 128 && Character.isLetterOrDigit(c))))) {
                     throw bad("malformed resume token");
                 }
                 positions.put(entry.substring(0, eq), new StreamPosition(offset, epoch));

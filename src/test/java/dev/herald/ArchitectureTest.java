@@ -1,0 +1,52 @@
+package dev.herald;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.Test;
+
+/** The layering of docs/architecture (README, "Architecture"), held by the compiler's output. */
+class ArchitectureTest {
+    private static final JavaClasses CLASSES = new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS).importPackages("dev.herald");
+
+    @Test
+    void theCoreKnowsNoTransportNoEngineAndNoContainer() {
+        noClasses().that().resideInAnyPackage("dev.herald.core..", "dev.herald.security..", "dev.herald.protocol..")
+                .should().dependOnClassesThat().resideInAnyPackage("jakarta.websocket..", "jakarta.servlet..",
+                        "dev.herald.transport..", "dev.herald.engine..", "dev.herald.boot..", "org.eclipse.jetty..",
+                        "io.lettuce..", "redis..")
+                .check(CLASSES);
+    }
+
+    @Test
+    void transportsDoNotDependOnEachOtherOrOnEngines() {
+        for (String t : new String[] {"ws", "sse", "http"}) {
+            noClasses().that().resideInAPackage("dev.herald.transport." + t + "..")
+                    .should().dependOnClassesThat().resideInAnyPackage(
+                            other(t, "ws"), other(t, "sse"), other(t, "http"), "dev.herald.engine..")
+                    .check(CLASSES);
+        }
+    }
+
+    @Test
+    void enginesDependOnTheCoreOnly() {
+        noClasses().that().resideInAPackage("dev.herald.engine..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.herald.transport..", "jakarta.websocket..",
+                        "jakarta.servlet..", "dev.herald.demo..")
+                .check(CLASSES);
+    }
+
+    @Test
+    void onlyTheRunnerUsesJetty() {
+        noClasses().that().resideOutsideOfPackage("dev.herald.runner..")
+                .should().dependOnClassesThat().resideInAPackage("org.eclipse.jetty..")
+                .check(CLASSES);
+    }
+
+    private static String other(String self, String candidate) {
+        return self.equals(candidate) ? "dev.herald.none.." : "dev.herald.transport." + candidate + "..";
+    }
+}

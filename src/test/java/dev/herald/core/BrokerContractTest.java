@@ -1,0 +1,142 @@
+package dev.herald.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.herald.support.ManualClock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What every {@link Broker} must do (see its Javadoc), run against each implementation by a subclass: offsets,
+ * bounded history by count and age, delivery in offset order under concurrent publishers, epochs.
+ */
+public abstract class BrokerContractTest {
+    protected final ManualClock clock = new ManualClock(1_700_000_000_000L);
+    private final List<Broker> brokers = new ArrayList<>();
+
+    protected abstract Broker newBroker(int historySize, Duration ttl, ManualClock clock);
+
+    private Broker broker(int historySize, Duration ttl, Broker.Listener listener) {
+        Broker b = newBroker(historySize, ttl, clock);
+        b.start(listener);
+        brokers.add(b);
+        return b;
+    }
+
+    @AfterEach
+    void closeBrokers() {
+        brokers.forEach(Broker::close);
+    }
+
+    @Test
+    void offsetsStartAtOneAndGrowByOnePerChannel() {
+        Broker b = broker(100, Duration.ofHours(1), e -> { });
+        assertThat(b.publish("a", "message", "1", clock.millis()).offset()).isEqualTo(1);
+        assertThat(b.publish("a", "message", "2", clock.millis()).offset()).isEqualTo(2);
+        assertThat(b.publish("b", "message", "3", clock.millis()).offset()).isEqualTo(1);
+        Envelope third = b.publish("a", "price", "{\"x\":1}", clock.millis());
+        assertThat(third.offset()).isEqualTo(3);
+        assertThat(third.event()).isEqualTo("price");
+        assertThat(third.data()).isEqualTo("{\"x\":1}");
+        assertThat(third.id()).isEqualTo(third.epoch() + "-3");
+    }
+
+    @Test
+    void anUnusedChannelHasAnEmptyHistoryAtOffsetZero() {
+        Broker b = broker(100, Duration.ofHours(1), e -> { });
+        HistoryPage page = b.history("nothing", 0, 10);
+        assertThat(page.latest()).isZero();
+        assertThat(page.earliest()).isNull();
+        assertThat(page.messages()).isEmpty();
+        assertThat(page.epoch()).isNotBlank();
+    }
+
+    @Test
+    void historyKeepsOnlyTheLatestMessagesByCount() {
+        Broker b = broker(5, Duration.ofHours(1), e -> { });
+        for (int i = 1; i <= 8; i++) {
+            b.publish("c", "message", Integer.toString(i), clock.millis());
+        }
+        HistoryPage page = b.history("c", 0, 100);
+        assertThat(page.earliest()).isEqualTo(4);
+        assertThat(page.latest()).isEqualTo(8);
+        assertThat(page.messages()).extracting(Envelope::offset).containsExactly(4L, 5L, 6L, 7L, 8L);
+    }
+
+    @Test
+    void historyDropsMessagesOlderThanTheTtl() {
+        Broker b = broker(100, Duration.ofMinutes(10), e -> { });
+        b.publish("c", "message", "1", clock.millis());
+        clock.advance(Duration.ofMinutes(6));
+        b.publish("c", "message", "2", clock.millis());
+        clock.advance(Duration.ofMinutes(5));
+
+        HistoryPage page = b.history("c", 0, 100);
+        assertThat(page.messages()).extracting(Envelope::offset).containsExactly(2L);
+        assertThat(page.earliest()).isEqualTo(2);
+
+        clock.advance(Duration.ofMinutes(6));
+        HistoryPage empty = b.history("c", 0, 100);
+        assertThat(empty.messages()).isEmpty();
+        assertThat(empty.earliest()).isNull();
+        assertThat(empty.latest()).isEqualTo(2);
+    }
+
+    @Test
+    void historyAfterAnOffsetWithALimitIsOldestFirst() {
+        Broker b = broker(100, Duration.ofHours(1), e -> { });
+        for (int i = 1; i <= 10; i++) {
+            b.publish("c", "message", Integer.toString(i), clock.millis());
+        }
+        assertThat(b.history("c", 3, 4).messages()).extracting(Envelope::offset).containsExactly(4L, 5L, 6L, 7L);
+        assertThat(b.history("c", 10, 4).messages()).isEmpty();
+        assertThat(b.history("c", 0, 0).messages()).isEmpty();
+        assertThat(b.history("c", 0, 0).latest()).isEqualTo(10);
+    }
+
+    @Test
+    void subscribedNodesReceiveEveryPublishInOffsetOrderUnderConcurrentPublishers() throws Exception {
+        Map<String, List<Long>> seen = new ConcurrentHashMap<>();
+        Broker b = broker(10_000, Duration.ofHours(1),
+                e -> seen.computeIfAbsent(e.channel(), c -> new CopyOnWriteArrayList<>()).add(e.offset()));
+        b.subscribe("x");
+        b.subscribe("y");
+        int threads = 4;
+        int each = 500;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        CountDownLatch go = new CountDownLatch(1);
+        for (int t = 0; t < threads; t++) {
+            String channel = t % 2 == 0 ? "x" : "y";
+            pool.execute(() -> {
+                try {
+                    go.await();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                for (int i = 0; i < each; i++) {
+                    b.publish(channel, "message", "0", clock.millis());
+                }
+            });
+        }
+        go.countDown();
+        pool.shutdown();
+        assertThat(pool.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+
+        List<Long> expected = new ArrayList<>();
+        for (long i = 1; i <= 2L * each; i++) {
+            expected.add(i);
+        }
+        assertThat(seen.get("x")).containsExactlyElementsOf(expected);
+        assertThat(seen.get("y")).containsExactlyElementsOf(expected);
+    }
+}

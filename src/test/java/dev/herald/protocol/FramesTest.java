@@ -1,0 +1,86 @@
+package dev.herald.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.herald.core.Envelope;
+import dev.herald.core.ErrorCode;
+import dev.herald.core.Gap;
+import dev.herald.core.HeraldException;
+import dev.herald.core.Subscribed;
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** docs/protocol.md, "The envelope", "WebSocket" and "Errors": the frames, checked by parsing them back. */
+class FramesTest {
+    private final Envelope envelope = new Envelope("chat:lobby", 3, "ep", "chat", "{\"text\":\"<b>\\\"hi\\\"</b>\"}", 99);
+
+    private static JsonObject parse(String json) {
+        return Json.createReader(new StringReader(json)).readObject();
+    }
+
+    @Test
+    void theEnvelopeHasTheContractsFieldsAndIsEncodedOncePerPublish() {
+        JsonObject o = parse(EnvelopeJson.of(envelope));
+        assertThat(o.keySet()).containsExactly("channel", "offset", "id", "event", "data", "ts");
+        assertThat(o.getString("channel")).isEqualTo("chat:lobby");
+        assertThat(o.getJsonNumber("offset").longValue()).isEqualTo(3);
+        assertThat(o.getString("id")).isEqualTo("ep-3");
+        assertThat(o.getJsonObject("data").getString("text")).isEqualTo("<b>\"hi\"</b>");
+        assertThat(EnvelopeJson.of(envelope)).isSameAs(EnvelopeJson.of(envelope));
+    }
+
+    @Test
+    void aMessageFrameIsTheEnvelopeWithATypeInFront() {
+        JsonObject frame = parse(WsFrames.message(envelope));
+        assertThat(frame.getString("type")).isEqualTo("message");
+        JsonObject withoutType = Json.createObjectBuilder(frame).remove("type").build();
+        assertThat(withoutType).isEqualTo(parse(EnvelopeJson.of(envelope)));
+    }
+
+    @Test
+    void repliesEchoTheirRef() {
+        assertThat(parse(WsFrames.subscribed(new Subscribed("a", 5, "ep", 5, "r1"))))
+                .isEqualTo(parse("{\"type\":\"subscribed\",\"channel\":\"a\",\"offset\":5,\"epoch\":\"ep\",\"ref\":\"r1\"}"));
+        assertThat(parse(WsFrames.unsubscribed("a", null))).doesNotContainKey("ref");
+        assertThat(parse(WsFrames.ack(envelope, "r3")))
+                .isEqualTo(parse("{\"type\":\"ack\",\"ref\":\"r3\",\"channel\":\"chat:lobby\",\"offset\":3,\"id\":\"ep-3\"}"));
+        assertThat(parse(WsFrames.pong("r4"))).isEqualTo(parse("{\"type\":\"pong\",\"ref\":\"r4\"}"));
+        assertThat(parse(WsFrames.error(ErrorCode.BAD_CHANNEL, "no \"such\"", "r5")))
+                .isEqualTo(parse("{\"type\":\"error\",\"code\":\"bad_channel\",\"message\":\"no \\\"such\\\"\",\"ref\":\"r5\"}"));
+        assertThat(parse(WsFrames.gap(new Gap("a", 1, 4, false, "ep"))))
+                .isEqualTo(parse("{\"type\":\"gap\",\"channel\":\"a\",\"requested\":1,\"earliest\":4}"));
+    }
+
+    @Test
+    void httpErrorsNestTheCodeAndMessage() {
+        assertThat(parse(HttpErrors.body(ErrorCode.TOO_LARGE, "big")))
+                .isEqualTo(parse("{\"error\":{\"code\":\"too_large\",\"message\":\"big\"}}"));
+        assertThat(ErrorCode.RATE_LIMITED.wire()).isEqualTo("rate_limited");
+        assertThat(ErrorCode.TOO_LARGE.httpStatus()).isEqualTo(413);
+    }
+
+    @Test
+    void stringsAreEscapedIncludingControlCharacters() {
+        String quoted = JsonText.quote("a\"b\\c\n\u0001\u2028");
+        assertThat(quoted).isEqualTo("\"a\\\"b\\\\c\\n\\u0001\\u2028\"");
+        assertThat(Json.createReader(new StringReader("[" + quoted + "]")).readArray().getString(0))
+                .isEqualTo("a\"b\\c\n\u0001\u2028");
+    }
+
+    @Test
+    void incomingDataIsNormalisedToOneLineOrRefused() {
+        assertThat(JsonText.normalise("{ \"a\" :\n [1, 2] }".getBytes(StandardCharsets.UTF_8)))
+                .isEqualTo("{\"a\":[1,2]}");
+        assertThat(JsonText.normalise("\"x\\ny\"".getBytes(StandardCharsets.UTF_8))).isEqualTo("\"x\\ny\"");
+        assertThat(JsonText.normalise("42".getBytes(StandardCharsets.UTF_8))).isEqualTo("42");
+        for (String bad : new String[] {"", "{", "{\"a\":1} x", "[1,]", "nul", "{\"a\":1}{}"}) {
+            assertThatThrownBy(() -> JsonText.normalise(bad.getBytes(StandardCharsets.UTF_8))).as(bad)
+                    .isInstanceOfSatisfying(HeraldException.class,
+                            e -> assertThat(e.code()).isEqualTo(ErrorCode.BAD_REQUEST));
+        }
+    }
+}
