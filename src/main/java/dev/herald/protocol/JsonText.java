@@ -5,7 +5,8 @@ import dev.herald.core.HeraldException;
 import jakarta.json.Json;
 import jakarta.json.JsonException;
 import jakarta.json.stream.JsonParser;
-import java.io.ByteArrayInputStream;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
 import java.util.NoSuchElementException;
 
 /**
@@ -52,11 +53,11 @@ public final class JsonText {
     }
 
     /**
-     * Parses exactly one JSON value of any type (UTF-8, 16 or 32) and returns it written back compactly on one line,
-     * or throws {@code bad_request}.
+     * Parses exactly one UTF-8 JSON value of any type and returns it written back compactly on one line, or throws
+     * {@code bad_request}.
      */
     public static String normalise(byte[] json) {
-        try (JsonParser parser = Json.createParser(new ByteArrayInputStream(json))) {
+        try (JsonParser parser = Json.createParser(new StringReader(new String(json, StandardCharsets.UTF_8)))) {
             if (!parser.hasNext()) {
                 throw new HeraldException(ErrorCode.BAD_REQUEST, "body must be one JSON value");
             }

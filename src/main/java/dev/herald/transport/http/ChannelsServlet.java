@@ -31,6 +31,8 @@ import java.util.Locale;
 public class ChannelsServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
     private static final int DEFAULT_LIMIT = 100;
+    /** Most bytes of an oversized body read and thrown away before answering 413. */
+    private static final long DRAIN_LIMIT = 64L * 1024 * 1024;
 
     private transient Bus bus;
 
@@ -127,18 +129,23 @@ public class ChannelsServlet extends HttpServlet {
         }
     }
 
-    /** Reads the body (at most the configured size) and returns it as normalised one-line JSON. */
+    /**
+     * Reads the body (at most the configured size) and returns it as normalised one-line JSON. A larger body is
+     * read on and discarded (up to {@link #DRAIN_LIMIT}) so that the client, still sending, can read the 413.
+     */
     private String readJson(HttpServletRequest request) throws IOException {
         int max = bus.config().maxMessageBytes();
-        if (request.getContentLengthLong() > max) {
-            throw new HeraldException(ErrorCode.TOO_LARGE, "body larger than " + max + " bytes");
-        }
         byte[] body;
         try (InputStream in = request.getInputStream()) {
             body = in.readNBytes(max + 1);
-        }
-        if (body.length > max) {
-            throw new HeraldException(ErrorCode.TOO_LARGE, "body larger than " + max + " bytes");
+            if (body.length > max) {
+                long drained = 0;
+                byte[] sink = new byte[8192];
+                for (int n; drained < DRAIN_LIMIT && (n = in.read(sink)) > 0; ) {
+                    drained += n;
+                }
+                throw new HeraldException(ErrorCode.TOO_LARGE, "body larger than " + max + " bytes");
+            }
         }
         return JsonText.normalise(body);
     }

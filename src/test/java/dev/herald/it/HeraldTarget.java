@@ -1,0 +1,89 @@
+package dev.herald.it;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The Herald that integration tests talk to. With {@code -Dherald.test.url=http://host:port/ctx/} it is that
+ * deployment (Tomcat, Payara, WildFly…); otherwise the standalone runner ({@code target/herald-standalone.jar}) is
+ * started once per test JVM on a free loopback port, with a 1 s SSE heartbeat so dead streams are noticed quickly,
+ * and stopped when the JVM exits. Its output goes to {@code target/herald-it.log}.
+ */
+public final class HeraldTarget {
+    private static final Pattern STARTED = Pattern.compile("Herald started at http://localhost:(\\d+)/");
+    private static URI base;
+    private static boolean embedded;
+
+    private HeraldTarget() {
+    }
+
+    /** The base URL, ending in {@code /}: {@code {ctx}/}. */
+    public static synchronized URI base() {
+        if (base == null) {
+            String url = System.getProperty("herald.test.url", "");
+            if (!url.isBlank()) {
+                base = URI.create(url.endsWith("/") ? url : url + "/");
+            } else {
+                base = start();
+                embedded = true;
+            }
+        }
+        return base;
+    }
+
+    /** True when the tests started the server themselves (so its settings are the ones set here). */
+    public static boolean embedded() {
+        base();
+        return embedded;
+    }
+
+    public static URI http(String path) {
+        return base().resolve(path);
+    }
+
+    public static URI ws() {
+        URI b = base();
+        return URI.create(b.toString().replaceFirst("^http", "ws")).resolve("ws");
+    }
+
+    private static URI start() {
+        try {
+            Path jar = Path.of(System.getProperty("herald.standalone.jar", "target/herald-standalone.jar"));
+            if (!Files.exists(jar)) {
+                throw new IllegalStateException(jar + " is missing: run the integration tests with mvn verify");
+            }
+            Path log = jar.resolveSibling("herald-it.log");
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            Process process = new ProcessBuilder(List.of(java, "-Dherald.sse.heartbeat=1s",
+                    "-jar", jar.toString(), "--port", "0", "--host", "127.0.0.1"))
+                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            Runtime.getRuntime().addShutdownHook(new Thread(process::destroy));
+            Instant deadline = Instant.now().plus(Duration.ofSeconds(90));
+            while (Instant.now().isBefore(deadline)) {
+                if (!process.isAlive()) {
+                    throw new IllegalStateException("Herald exited at start; see " + log);
+                }
+                Matcher m = STARTED.matcher(Files.readString(log));
+                if (m.find()) {
+                    return URI.create("http://127.0.0.1:" + m.group(1) + "/");
+                }
+                process.waitFor(100, TimeUnit.MILLISECONDS);
+            }
+            process.destroy();
+            throw new IllegalStateException("Herald did not start within 90 s; see " + log);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}

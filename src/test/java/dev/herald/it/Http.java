@@ -1,0 +1,64 @@
+package dev.herald.it;
+
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import java.io.IOException;
+import java.io.StringReader;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+
+/** Plain HTTP calls to Herald's API with the JDK client. */
+public final class Http {
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    private Http() {
+    }
+
+    public static HttpResponse<String> post(String path, String contentType, String body) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(HeraldTarget.http(path))
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (contentType != null) {
+            b.header("Content-Type", contentType);
+        }
+        return send(b.build());
+    }
+
+    /** Publishes JSON on a channel and returns the envelope (asserting 201). */
+    public static JsonObject publish(String channel, String json) {
+        HttpResponse<String> r = post("api/channels/" + channel + "/messages", "application/json", json);
+        if (r.statusCode() != 201) {
+            throw new AssertionError("publish answered " + r.statusCode() + ": " + r.body());
+        }
+        return json(r);
+    }
+
+    public static HttpResponse<String> get(String path) {
+        return send(HttpRequest.newBuilder(HeraldTarget.http(path)).GET().build());
+    }
+
+    public static JsonObject json(HttpResponse<String> r) {
+        return Json.createReader(new StringReader(r.body())).readObject();
+    }
+
+    /** The subscribers of a channel on the server, from {@code GET api/channels/{channel}}. */
+    public static int subscribers(String channel) {
+        return json(get("api/channels/" + channel)).getInt("subscribers");
+    }
+
+    public static HttpResponse<String> send(HttpRequest request) {
+        try {
+            return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A channel name no other test uses. */
+    public static String channel(String prefix) {
+        return prefix + ":" + Long.toString(System.nanoTime(), 36);
+    }
+}

@@ -1,0 +1,121 @@
+package dev.herald.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import org.awaitility.Awaitility;
+
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import jakarta.websocket.ClientEndpointConfig;
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.Endpoint;
+import jakarta.websocket.EndpointConfig;
+import jakarta.websocket.MessageHandler;
+import jakarta.websocket.Session;
+import java.io.IOException;
+import java.io.StringReader;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.glassfish.tyrus.client.ClientManager;
+
+/** A real WebSocket client (Tyrus) that captures every frame Herald sends, and how the connection closed. */
+public final class WsClient implements AutoCloseable {
+    public static final Duration WAIT = Duration.ofSeconds(15);
+    private static final ClientManager CLIENT = ClientManager.createClient();
+
+    private final List<JsonObject> frames = new CopyOnWriteArrayList<>();
+    private final CountDownLatch closed = new CountDownLatch(1);
+    private volatile CloseReason closeReason;
+    private Session session;
+
+    public static WsClient connect() {
+        WsClient c = new WsClient();
+        try {
+            c.session = CLIENT.connectToServer(c.new Capture(), ClientEndpointConfig.Builder.create().build(),
+                    HeraldTarget.ws());
+            c.session.setMaxTextMessageBufferSize(8 * 1024 * 1024);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot connect to " + HeraldTarget.ws(), e);
+        }
+        return c;
+    }
+
+    public void send(String text) {
+        try {
+            session.getBasicRemote().sendText(text);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Sends a subscribe frame and waits for its {@code subscribed} reply. */
+    public JsonObject subscribe(String channel, Long since, String ref) {
+        send("{\"type\":\"subscribe\",\"channel\":\"" + channel + "\"" + (since == null ? "" : ",\"since\":" + since)
+                + ",\"ref\":\"" + ref + "\"}");
+        return await(f -> "subscribed".equals(f.getString("type", null)) && ref.equals(f.getString("ref", null)));
+    }
+
+    /** Waits for the first frame (received so far or later) that matches. */
+    public JsonObject await(Predicate<JsonObject> match) {
+        Awaitility.await().atMost(WAIT).until(() -> frames.stream().anyMatch(match));
+        return frames.stream().filter(match).findFirst().orElseThrow();
+    }
+
+    public JsonObject awaitReply(String ref) {
+        return await(f -> ref.equals(f.getString("ref", null)));
+    }
+
+    /** Waits until {@code n} message frames of the channel have arrived, and returns them. */
+    public List<JsonObject> awaitMessages(String channel, int n) {
+        Awaitility.await().atMost(WAIT).until(() -> messages(channel).size() >= n);
+        return messages(channel);
+    }
+
+    public List<JsonObject> messages(String channel) {
+        return frames.stream().filter(f -> "message".equals(f.getString("type", null))
+                && channel.equals(f.getString("channel", null))).toList();
+    }
+
+    public List<JsonObject> frames() {
+        return List.copyOf(frames);
+    }
+
+    /** Waits for the server to close the connection, and returns why. */
+    public CloseReason awaitClose() throws InterruptedException {
+        assertThat(closed.await(WAIT.toSeconds(), TimeUnit.SECONDS)).as("connection closed").isTrue();
+        return closeReason;
+    }
+
+    public boolean isOpen() {
+        return session.isOpen();
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (session.isOpen()) {
+                session.close();
+            }
+        } catch (IOException e) {
+            // closing anyway
+        }
+    }
+
+    private final class Capture extends Endpoint {
+        @Override
+        public void onOpen(Session s, EndpointConfig config) {
+            s.addMessageHandler(String.class, (MessageHandler.Whole<String>) text ->
+                    frames.add(Json.createReader(new StringReader(text)).readObject()));
+        }
+
+        @Override
+        public void onClose(Session s, CloseReason reason) {
+            closeReason = reason;
+            closed.countDown();
+        }
+    }
+}
