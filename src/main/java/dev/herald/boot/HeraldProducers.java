@@ -11,7 +11,7 @@ import java.time.Clock;
 
 /**
  * Produces Herald's {@link HeraldConfig} (from system properties and environment variables, validated once) and its
- * {@link Broker} (the engine named by {@code herald.engine}).
+ * {@link Broker} (the in-memory engine).
  */
 @ApplicationScoped
 public class HeraldProducers {
@@ -25,10 +25,7 @@ public class HeraldProducers {
     @Produces
     @Singleton
     public Broker broker(HeraldConfig config) {
-        return switch (config.engine()) {
-            case "memory" -> new MemoryBroker(config.historySize(), config.historyTtl(), Clock.systemUTC());
-            default -> throw new IllegalStateException("engine not available: " + config.engine());
-        };
+        return new MemoryBroker(config.historySize(), config.historyTtl(), Clock.systemUTC());
     }
 
     public void close(@Disposes Broker broker) {

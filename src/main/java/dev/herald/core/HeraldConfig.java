@@ -18,8 +18,6 @@ import java.util.function.Function;
  * @param pollTimeout     how long a long-poll request waits for a message (default 25 s)
  * @param ticker          whether the demo stock ticker publishes (default true)
  * @param tickerInterval  the demo ticker's publish interval (default 1 s)
- * @param engine          {@code memory} (default) or {@code redis}
- * @param redisUrl        the Redis server, when {@code engine} is {@code redis} (default redis://127.0.0.1:6379)
  */
 public record HeraldConfig(
         int historySize,
@@ -30,9 +28,7 @@ public record HeraldConfig(
         int subscriberQueue,
         Duration pollTimeout,
         boolean ticker,
-        Duration tickerInterval,
-        String engine,
-        String redisUrl) {
+        Duration tickerInterval) {
 
     public HeraldConfig {
         require(historySize >= 1, "herald.history.size must be >= 1");
@@ -43,7 +39,6 @@ public record HeraldConfig(
         require(subscriberQueue >= 16, "herald.subscriber.queue must be >= 16");
         require(positive(pollTimeout), "herald.poll.timeout must be > 0");
         require(positive(tickerInterval), "herald.ticker.interval must be > 0");
-        require(engine.equals("memory") || engine.equals("redis"), "herald.engine must be memory or redis");
     }
 
     /** The defaults of the wire contract. */
@@ -63,9 +58,7 @@ public record HeraldConfig(
                 r.integer("herald.subscriber.queue", 4096),
                 r.duration("herald.poll.timeout", Duration.ofSeconds(25)),
                 r.bool("herald.ticker", true),
-                r.duration("herald.ticker.interval", Duration.ofSeconds(1)),
-                r.string("herald.engine", "memory"),
-                r.string("herald.redis.url", "redis://127.0.0.1:6379"));
+                r.duration("herald.ticker.interval", Duration.ofSeconds(1)));
     }
 
     /** System properties first, then environment variables ({@code herald.sse.retry} -> {@code HERALD_SSE_RETRY}). */
