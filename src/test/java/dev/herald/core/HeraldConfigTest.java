@@ -1,0 +1,45 @@
+package dev.herald.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The configuration record: the contract's defaults, duration forms, and refusal of bad values at start-up. */
+class HeraldConfigTest {
+
+    @Test
+    void defaultsAreTheContracts() {
+        HeraldConfig c = HeraldConfig.defaults();
+        assertThat(c.historySize()).isEqualTo(1000);
+        assertThat(c.historyTtl()).isEqualTo(Duration.ofHours(1));
+        assertThat(c.maxMessageBytes()).isEqualTo(1024 * 1024);
+        assertThat(c.sseHeartbeat()).isEqualTo(Duration.ofSeconds(15));
+        assertThat(c.sseRetry()).isEqualTo(Duration.ofMillis(2000));
+    }
+
+    @Test
+    void durationsTakeUnitsOrIsoForms() {
+        HeraldConfig c = HeraldConfig.from(Map.of("herald.history.ttl", "90m", "herald.sse.heartbeat", "PT3S",
+                "herald.sse.retry", "250ms", "herald.poll.timeout", "2h", "herald.ticker.interval", "1500")::get);
+        assertThat(c.historyTtl()).isEqualTo(Duration.ofMinutes(90));
+        assertThat(c.sseHeartbeat()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(c.sseRetry()).isEqualTo(Duration.ofMillis(250));
+        assertThat(c.pollTimeout()).isEqualTo(Duration.ofHours(2));
+        assertThat(c.tickerInterval()).isEqualTo(Duration.ofMillis(1500));
+    }
+
+    @Test
+    void badValuesStopTheStartWithTheSettingsName() {
+        assertThatThrownBy(() -> HeraldConfig.from(Map.of("herald.history.size", "many")::get))
+                .hasMessageContaining("herald.history.size");
+        assertThatThrownBy(() -> HeraldConfig.from(Map.of("herald.history.size", "0")::get))
+                .hasMessageContaining("herald.history.size");
+        assertThatThrownBy(() -> HeraldConfig.from(Map.of("herald.sse.heartbeat", "soon")::get))
+                .hasMessageContaining("herald.sse.heartbeat");
+        assertThatThrownBy(() -> HeraldConfig.from(Map.of("herald.sse.retry", "0s")::get))
+                .hasMessageContaining("herald.sse.retry");
+    }
+}
