@@ -138,6 +138,11 @@ public final class MemoryBroker implements Broker {
     public void close() {
         if (sweeper != null) {
             sweeper.shutdownNow();
+            try {
+                sweeper.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         streams.clear();
     }

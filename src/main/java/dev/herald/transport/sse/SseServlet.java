@@ -62,6 +62,11 @@ public class SseServlet extends HttpServlet {
     @Override
     public void destroy() {
         heartbeat.shutdownNow();
+        try {
+            heartbeat.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         for (Subscriber s : streams) {
             s.close(Disconnect.SHUTDOWN);
         }
