@@ -16,6 +16,7 @@ import java.util.function.Function;
  * @param sseRetry        the {@code retry:} sent to SSE clients (default 2 s)
  * @param subscriberQueue messages queued per connection before it counts as too slow and is closed (default 4096)
  * @param pollTimeout     how long a long-poll request waits for a message (default 25 s)
+ * @param wsIdleTimeout   a WebSocket with no frame either way for this long is closed; zero never (default 5 min)
  * @param ticker          whether the demo stock ticker publishes (default true)
  * @param tickerInterval  the demo ticker's publish interval (default 1 s)
  */
@@ -27,6 +28,7 @@ public record HeraldConfig(
         Duration sseRetry,
         int subscriberQueue,
         Duration pollTimeout,
+        Duration wsIdleTimeout,
         boolean ticker,
         Duration tickerInterval) {
 
@@ -38,6 +40,7 @@ public record HeraldConfig(
         require(positive(sseRetry), "herald.sse.retry must be > 0");
         require(subscriberQueue >= 16, "herald.subscriber.queue must be >= 16");
         require(positive(pollTimeout), "herald.poll.timeout must be > 0");
+        require(wsIdleTimeout != null && !wsIdleTimeout.isNegative(), "herald.ws.idle-timeout must be >= 0");
         require(positive(tickerInterval), "herald.ticker.interval must be > 0");
     }
 
@@ -57,6 +60,7 @@ public record HeraldConfig(
                 r.duration("herald.sse.retry", Duration.ofMillis(2000)),
                 r.integer("herald.subscriber.queue", 4096),
                 r.duration("herald.poll.timeout", Duration.ofSeconds(25)),
+                r.duration("herald.ws.idle-timeout", Duration.ofMinutes(5)),
                 r.bool("herald.ticker", true),
                 r.duration("herald.ticker.interval", Duration.ofSeconds(1)));
     }

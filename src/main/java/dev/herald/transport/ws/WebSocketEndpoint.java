@@ -43,7 +43,7 @@ public class WebSocketEndpoint {
         int max = bus.config().maxMessageBytes();
         session.setMaxTextMessageBufferSize(max);
         session.setMaxBinaryMessageBufferSize(max);
-        session.setMaxIdleTimeout(0);
+        session.setMaxIdleTimeout(bus.config().wsIdleTimeout().toMillis());
         transport = new WebSocketTransport(session);
         subscriber = bus.connect(new Caller(session.getUserPrincipal(), "ws", null), transport);
     }
