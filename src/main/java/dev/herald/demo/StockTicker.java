@@ -99,6 +99,7 @@ public class StockTicker {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            LOG.log(System.Logger.Level.INFO, "demo ticker stopped");
         }
     }
 }

@@ -25,8 +25,9 @@ import java.nio.ByteBuffer;
 /**
  * {@code {ctx}/ws}: JSON text frames, one object per frame (docs/protocol.md, "WebSocket"). Decodes a frame, calls
  * the {@link Bus}, queues the reply on the connection's {@link Subscriber} so that replies and messages keep their
- * order. A bad frame gets an error frame and the connection goes on; a frame over the size limit closes it with 1009
- * (done by the container, which enforces the buffer size set here).
+ * order. A bad frame gets an error frame and the connection goes on; a frame over the size limit closes it with 1009.
+ * Containers differ there (Jetty and Tomcat enforce the buffer size set here and close; Undertow and Tyrus may hand
+ * the whole message over), so the endpoint checks the size itself too.
  */
 @ServerEndpoint(value = "/ws", configurator = CdiEndpointConfigurator.class)
 public class WebSocketEndpoint {
@@ -50,6 +51,10 @@ public class WebSocketEndpoint {
 
     @OnMessage
     public void text(String text) {
+        if (utf8Length(text) > bus.config().maxMessageBytes()) {
+            subscriber.close(Disconnect.TOO_LARGE);
+            return;
+        }
         ClientFrame frame;
         try {
             frame = bus.jsonb().fromJson(text, ClientFrame.class);
@@ -114,9 +119,34 @@ public class WebSocketEndpoint {
     public void error(Session session, Throwable cause) {
         LOG.log(System.Logger.Level.DEBUG, () -> "websocket error: " + cause);
         if (subscriber != null) {
-            transport.failed(); // the container closes the session itself (e.g. 1009 for a frame too large)
-            subscriber.close(Disconnect.ERROR);
+            if (!session.isOpen()) {
+                transport.failed(); // nothing left to close
+            }
+            subscriber.close(tooLarge(cause) ? Disconnect.TOO_LARGE : Disconnect.ERROR);
         }
+    }
+
+    /** Jetty's MessageTooLargeException, Tyrus' MessageTooBigException, and the like. */
+    private static boolean tooLarge(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            String name = t.getClass().getSimpleName();
+            if (name.contains("TooLarge") || name.contains("TooBig")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The UTF-8 size of {@code s}, without encoding it. */
+    static long utf8Length(String s) {
+        long n = s.length();
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c >= 0x80) {
+                n += c >= 0x800 && !Character.isSurrogate(c) ? 2 : 1;
+            }
+        }
+        return n;
     }
 
     private void reply(String text) {
