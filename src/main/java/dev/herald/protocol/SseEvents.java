@@ -48,15 +48,7 @@ public final class SseEvents {
 
     /** {@code event: herald-gap} with the gap as JSON data. */
     public static String gap(Gap g) {
-        StringBuilder data = new StringBuilder(96).append("{\"channel\":");
-        JsonText.string(data, g.channel()).append(",\"requested\":").append(g.requested())
-                .append(",\"earliest\":").append(g.earliest());
-        if (g.reset()) {
-            data.append(",\"reset\":true,\"epoch\":");
-            JsonText.string(data, g.epoch());
-        }
-        data.append('}');
-        return event(new StringBuilder(), "herald-gap", data.toString()).toString();
+        return event(new StringBuilder(), "herald-gap", GapJson.of(g)).toString();
     }
 
     /** Appends {@code event: name} and one {@code data:} line per line of {@code data}, then the blank line. */
