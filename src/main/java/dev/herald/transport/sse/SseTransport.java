@@ -29,6 +29,8 @@ import java.util.List;
 final class SseTransport implements Transport, WriteListener {
     private final AsyncContext async;
     private final ServletOutputStream out;
+    /** Herald mode: envelopes without an {@code event:} line. */
+    private final boolean unnamed;
     /** The stream's position on each channel. Only touched by {@link #write} (one call at a time). */
     private final StreamCursor cursor = new StreamCursor();
     private volatile Runnable onFailure = () -> { };
@@ -40,9 +42,10 @@ final class SseTransport implements Transport, WriteListener {
     private WriteCallback callback;
     private boolean closed;
 
-    SseTransport(AsyncContext async, ServletOutputStream out) {
+    SseTransport(AsyncContext async, ServletOutputStream out, boolean unnamed) {
         this.async = async;
         this.out = out;
+        this.unnamed = unnamed;
     }
 
     /** What to do when the stream fails under us (the client went away). */
@@ -132,7 +135,7 @@ final class SseTransport implements Transport, WriteListener {
             cursor.advance(item);
             if (item instanceof Envelope e) {
                 b.writeBytes(token());
-                b.writeBytes(SseEvents.envelopeTail(e));
+                b.writeBytes(unnamed ? SseEvents.unnamedEnvelopeTail(e) : SseEvents.envelopeTail(e));
             } else if (item instanceof Frame f) {
                 b.writeBytes(f.text().getBytes(StandardCharsets.UTF_8));
             } else if (item instanceof Subscribed) {
