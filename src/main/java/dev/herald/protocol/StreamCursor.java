@@ -13,7 +13,7 @@ import java.util.Map;
  * (each event's {@code id:}) and long-polling (the answer's {@code cursor}).
  *
  * <p>A {@link Subscribed} sets the channel's position to where its envelopes follow, an {@link Envelope} to its own
- * id, a reset {@link Gap} to just before the oldest offset of the new epoch. Not thread-safe: owned by the one
+ * id, a {@link Gap} to just before the offset delivery continues from (in the new epoch, for a reset). Not thread-safe: owned by the one
  * writer of a stream (a transport's {@code write}, called one batch at a time).
  */
 public final class StreamCursor {
@@ -26,9 +26,14 @@ public final class StreamCursor {
             positions.put(e.channel(), e.id());
         } else if (item instanceof Subscribed s) {
             positions.put(s.channel(), s.epoch() + "-" + s.from());
-        } else if (item instanceof Gap g && g.reset()) {
+        } else if (item instanceof Gap g) {
             positions.put(g.channel(), g.epoch() + "-" + (g.earliest() - 1));
         }
+    }
+
+    /** Sets a channel's position, as a client's resume token gave it (epoch null when the token had none). */
+    public void seed(String channel, long offset, String epoch) {
+        positions.put(channel, epoch == null ? Long.toString(offset) : epoch + "-" + offset);
     }
 
     /** Appends the resume token of every position so far. */

@@ -26,12 +26,14 @@ class StreamCursorTest {
     }
 
     @Test
-    void aResetGapMovesToJustBeforeTheNewEpochsOldestOffsetAndAPlainGapWaitsForItsEnvelope() {
+    void aGapMovesToJustBeforeWhereDeliveryContinuesInTheNewEpochForAReset() {
         StreamCursor cursor = new StreamCursor();
-        cursor.advance(new Subscribed("a", 9, "old", 9, null));
+        cursor.seed("a", 9, "old");
+        cursor.seed("b", 3, null);
+        assertThat(cursor.token()).isEqualTo("a=old-9,b=3");
         cursor.advance(new Gap("a", 10, 20, false, "old"));
-        assertThat(cursor.token()).isEqualTo("a=old-9");
-        cursor.advance(new Gap("a", 10, 1, true, "new"));
-        assertThat(cursor.token()).isEqualTo("a=new-0");
+        assertThat(cursor.token()).isEqualTo("a=old-19,b=3");
+        cursor.advance(new Gap("a", 20, 1, true, "new"));
+        assertThat(cursor.token()).isEqualTo("a=new-0,b=3");
     }
 }
