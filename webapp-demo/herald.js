@@ -669,9 +669,11 @@ const TRANSPORTS = { ws: WsTransport, sse: SseTransport, poll: PollTransport };
 export const Herald = {
   /**
    * Connects to the Herald at `url`, the base of its context (default: where this file was served from, so
-   * `Herald.connect()` just works on a page served by Herald). Options: see DEFAULTS above and docs/client.md.
+   * `Herald.connect()` just works on a page served by Herald). Options: see DEFAULTS above and docs/client.md;
+   * `Herald.connect(options)` takes the default url.
    */
   connect(url, options = {}) {
+    if (url != null && typeof url === 'object' && !(url instanceof URL)) [url, options] = [undefined, url];
     const base = new URL(url ?? './', url == null ? import.meta.url : globalThis.location?.href);
     if (!base.pathname.endsWith('/')) base.pathname += '/';
     return new Connection(base, options);
