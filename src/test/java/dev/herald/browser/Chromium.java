@@ -29,6 +29,8 @@ import org.openqa.selenium.logging.LoggingPreferences;
 public final class Chromium implements AutoCloseable {
     /** How long a test waits for something a page should show: generous, since a reconnect backs off. */
     public static final Duration WAIT = Duration.ofSeconds(60);
+    /** The CSS width of {@link #phone()}'s screen. */
+    public static final int PHONE_WIDTH = 390;
     private static final Path BINARY = Path.of(System.getProperty("herald.chromium", "/usr/bin/chromium"));
     private static final Path DRIVER = Path.of(System.getProperty("herald.chromedriver", "/usr/bin/chromedriver"));
     private static final Path SCREENSHOTS = Path.of(System.getProperty("herald.screenshots", "target/screenshots"));
@@ -48,6 +50,18 @@ public final class Chromium implements AutoCloseable {
 
     /** A browser whose window, and so its layout viewport, is {@code width} x {@code height}. */
     public static Chromium start(int width, int height) {
+        return start(width, height, false);
+    }
+
+    /**
+     * A phone: ChromeDriver's mobile emulation of a 390 x 844 screen at 2x (a headless window cannot be narrower
+     * than 500 px). A page too wide for it widens the layout viewport past {@link #PHONE_WIDTH}, as on a phone.
+     */
+    public static Chromium phone() {
+        return start(PHONE_WIDTH, 844, true);
+    }
+
+    private static Chromium start(int width, int height, boolean phone) {
         for (Path p : List.of(BINARY, DRIVER)) {
             if (!Files.isExecutable(p)) {
                 throw new IllegalStateException(p + " is missing: apt-get install chromium chromium-driver (.ci/run does)");
@@ -64,6 +78,10 @@ public final class Chromium implements AutoCloseable {
             LoggingPreferences logs = new LoggingPreferences();
             logs.enable(LogType.BROWSER, Level.ALL);
             options.setCapability("goog:loggingPrefs", logs);
+            if (phone) {
+                options.setExperimentalOption("mobileEmulation", Map.of("deviceMetrics",
+                        Map.of("width", width, "height", height, "pixelRatio", 2.0)));
+            }
             ChromeDriverService service = new ChromeDriverService.Builder()
                     .usingDriverExecutable(DRIVER.toFile()).usingAnyFreePort().build();
             return new Chromium(new ChromeDriver(service, options), profile);
