@@ -99,7 +99,7 @@ export function fakeFetch() {
   return fetch;
 }
 
-/** Lets queued microtasks and promise callbacks run (timers are mocked; setImmediate is not). */
+/** Lets queued microtasks and promise callbacks run (timers are the ManualClock's; setImmediate is real). */
 export function settle() {
   return new Promise(resolve => setImmediate(resolve));
 }
@@ -107,4 +107,63 @@ export function settle() {
 /** An envelope as the server sends it. */
 export function envelope(channel, offset, epoch = 'ep1', data = offset) {
   return { channel, offset, id: `${epoch}-${offset}`, event: 'message', data, ts: 0 };
+}
+
+/**
+ * Replaces setTimeout, setInterval, their clear functions and Date.now with a clock the test moves by hand, so
+ * backoff delays and heartbeat deadlines pass without waiting. setImmediate and microtasks stay real.
+ */
+export class ManualClock {
+  install() {
+    this.now = 1_000_000;
+    this.timers = new Map();
+    this.ids = 0;
+    this.saved = { setTimeout, clearTimeout, setInterval, clearInterval, now: Date.now };
+    const add = (fn, ms, every) => {
+      const id = ++this.ids;
+      this.timers.set(id, { fn, at: this.now + Math.max(0, ms || 0), every });
+      return id;
+    };
+    globalThis.setTimeout = (fn, ms) => add(fn, ms, 0);
+    globalThis.setInterval = (fn, ms) => add(fn, ms, Math.max(1, ms || 0));
+    globalThis.clearTimeout = globalThis.clearInterval = id => this.timers.delete(id);
+    Date.now = () => this.now;
+    return this;
+  }
+
+  /** Moves the clock on by `ms`, running every timer due on the way, in time order. */
+  tick(ms) {
+    const end = this.now + ms;
+    for (;;) {
+      let next = null;
+      for (const [id, t] of this.timers) {
+        if (t.at <= end && (!next || t.at < next[1].at)) next = [id, t];
+      }
+      if (!next) break;
+      const [id, timer] = next;
+      this.now = timer.at;
+      if (timer.every) timer.at += timer.every;
+      else this.timers.delete(id);
+      timer.fn();
+    }
+    this.now = end;
+  }
+
+  uninstall() {
+    Object.assign(globalThis, {
+      setTimeout: this.saved.setTimeout, clearTimeout: this.saved.clearTimeout,
+      setInterval: this.saved.setInterval, clearInterval: this.saved.clearInterval,
+    });
+    Date.now = this.saved.now;
+  }
+}
+
+/**
+ * Imports webapp-demo/herald.js as an ES module whatever the Node version: the file has no package.json saying
+ * "type": "module" (it is a web asset), and only recent Node detects module syntax by itself.
+ */
+export async function importHerald() {
+  const { readFile } = await import('node:fs/promises');
+  const source = await readFile(new URL('../../../webapp-demo/herald.js', import.meta.url), 'utf8');
+  return import(`data:text/javascript;base64,${Buffer.from(source).toString('base64')}`);
 }

@@ -1,17 +1,19 @@
-// Unit tests of herald.js's reconnect, backoff, resume and dedupe logic, in Node with fake transports and mocked
-// timers. Run: node --test src/test/js/ (mvn verify runs them too). Sections refer to docs/protocol.md.
+// Unit tests of herald.js's reconnect, backoff, resume and dedupe logic, in Node (18 or later) with fake
+// transports and a manual clock. Run: node --test src/test/js/ (mvn verify runs them too). Sections refer to
+// docs/protocol.md.
 import { test, beforeEach, afterEach, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Herald, HeraldError, backoffDelay, formatToken, parseToken, splitId,
-} from '../../../webapp-demo/herald.js';
-import { FakeEventSource, FakeWebSocket, envelope, fakeFetch, settle } from './fakes.mjs';
+  FakeEventSource, FakeWebSocket, ManualClock, envelope, fakeFetch, importHerald, settle,
+} from './fakes.mjs';
 
+const { Herald, HeraldError, backoffDelay, formatToken, parseToken, splitId } = await importHerald();
 const URL_BASE = 'http://herald.test/ctx/';
+const clock = new ManualClock();
 let fetch;
 
 beforeEach(() => {
-  mock.timers.enable({ apis: ['setTimeout', 'setInterval', 'Date'] });
+  clock.install();
   mock.method(Math, 'random', () => 0.999); // the longest delay full jitter allows, so tests can tick past it
   FakeWebSocket.instances = [];
   FakeEventSource.instances = [];
@@ -19,7 +21,7 @@ beforeEach(() => {
 });
 
 afterEach(() => {
-  mock.timers.reset();
+  clock.uninstall();
   mock.restoreAll();
 });
 
@@ -77,7 +79,7 @@ test('states: connecting, open on the first frame, reconnecting after a drop, cl
   assert.equal(herald.state, 'reconnecting');
   herald.close();
   assert.deepEqual(states, ['open', 'reconnecting', 'closed']);
-  mock.timers.tick(60000);
+  clock.tick(60000);
   assert.equal(FakeWebSocket.instances.length, 1, 'no reconnect once closed');
 });
 
@@ -89,7 +91,7 @@ test('resume: after a drop every channel is subscribed again from the last offse
   ws.frame({ type: 'message', ...envelope('a', 7) });
   ws.drop();
 
-  mock.timers.tick(499);
+  clock.tick(499);
   const again = FakeWebSocket.last;
   assert.notEqual(again, ws);
   again.open();
@@ -106,7 +108,7 @@ test('a reset gap forgets the offsets seen: the new stream is delivered from its
   herald.on('gap', g => gaps.push(g));
   for (const offset of [1, 2, 3]) ws.frame({ type: 'message', ...envelope('a', offset) });
   ws.drop();
-  mock.timers.tick(499);
+  clock.tick(499);
   const again = FakeWebSocket.last;
   again.open();
   const gap = { type: 'gap', channel: 'a', requested: 4, earliest: 1, reset: true, epoch: 'ep2' };
@@ -116,7 +118,7 @@ test('a reset gap forgets the offsets seen: the new stream is delivered from its
   assert.deepEqual(gaps, [gap]);
 
   again.drop();
-  mock.timers.tick(999);
+  clock.tick(999);
   FakeWebSocket.last.open();
   assert.equal(FakeWebSocket.last.sentOf('subscribe')[0].since, 2);
   assert.equal(FakeWebSocket.last.sentOf('subscribe')[0].epoch, 'ep2');
@@ -163,9 +165,9 @@ test('backoff grows while attempts fail and starts over after a stable connectio
   for (let i = 0; i < 4; i++) {
     const ws = FakeWebSocket.last;
     ws.drop();
-    mock.timers.tick(delays.at(-1) - 1);
+    clock.tick(delays.at(-1) - 1);
     assert.equal(FakeWebSocket.last, ws, 'not before the delay');
-    mock.timers.tick(1);
+    clock.tick(1);
     assert.notEqual(FakeWebSocket.last, ws);
   }
   assert.deepEqual(delays, [499, 999, 1998, 3996]);
@@ -174,10 +176,10 @@ test('backoff grows while attempts fail and starts over after a stable connectio
   FakeWebSocket.last.frame({ type: 'pong' });
   FakeWebSocket.last.drop();
   assert.equal(delays.at(-1), 7992);
-  mock.timers.tick(7992);
+  clock.tick(7992);
   FakeWebSocket.last.open();
   FakeWebSocket.last.frame({ type: 'pong' });
-  mock.timers.tick(10000);
+  clock.tick(10000);
   FakeWebSocket.last.frame({ type: 'pong' });
   FakeWebSocket.last.drop();
   assert.equal(delays.at(-1), 499);
@@ -187,14 +189,14 @@ test('backoff grows while attempts fail and starts over after a stable connectio
 test('a WebSocket that stays silent past heartbeat interval + timeout is dead; pings keep it alive', async () => {
   const { herald, ws } = await openWs('a', [], 0, { heartbeatInterval: 1000, heartbeatTimeout: 500 });
   for (let i = 0; i < 5; i++) {
-    mock.timers.tick(1000);
+    clock.tick(1000);
     ws.frame({ type: 'pong' });
   }
   assert.equal(ws.sentOf('ping').length, 6, 'the hello ping and one per interval');
   assert.equal(herald.state, 'open');
-  mock.timers.tick(1499);
+  clock.tick(1499);
   assert.equal(herald.state, 'open');
-  mock.timers.tick(1);
+  clock.tick(1);
   assert.equal(herald.state, 'reconnecting');
   assert.ok(ws.closedByClient);
 });
@@ -208,7 +210,7 @@ test('fallback: WebSocket blocked, then an SSE stream that delivers nothing, end
   FakeWebSocket.last.drop(); // refused before it opened
   assert.equal(herald.transport, 'sse');
   assert.equal(FakeEventSource.instances.length, 1);
-  mock.timers.tick(5000); // no event within openTimeout: a buffering proxy
+  clock.tick(5000); // no event within openTimeout: a buffering proxy
   assert.ok(FakeEventSource.last.closed);
   assert.equal(herald.transport, 'poll');
   assert.equal(fetch.requests.length, 1);
@@ -220,7 +222,7 @@ test('fallback: WebSocket blocked, then an SSE stream that delivers nothing, end
   fetch.requests[1].fail(); // the server went away: long-polling worked, so it is retried, not abandoned
   await settle();
   assert.equal(herald.state, 'reconnecting');
-  mock.timers.tick(499);
+  clock.tick(499);
   assert.equal(herald.transport, 'poll');
   assert.equal(FakeWebSocket.instances.length, 1);
   herald.close();
@@ -229,10 +231,10 @@ test('fallback: WebSocket blocked, then an SSE stream that delivers nothing, end
 test('a transport that worked once is retried after an outage, not given up for the next one', async () => {
   const { herald, ws } = await openWs('a', []);
   ws.drop();
-  mock.timers.tick(499);
+  clock.tick(499);
   FakeWebSocket.last.drop(); // the server is down: the proven WebSocket fails before opening
   assert.equal(FakeEventSource.instances.length, 0);
-  mock.timers.tick(999);
+  clock.tick(999);
   assert.equal(FakeWebSocket.instances.length, 3);
   herald.close();
 });
@@ -254,7 +256,7 @@ test('SSE: one EventSource for all channels; heartbeat positions let a reconnect
   es.event('message', envelope('p:A', 5, 'e1'));
   es.event('message', envelope('p:A', 5, 'e1'));
   es.fail();
-  mock.timers.tick(499);
+  clock.tick(499);
   const again = FakeEventSource.last;
   assert.equal(again.url.searchParams.get('lastEventId'), 'p:A=e1-5,p:B=e2-0,p:C=e3-9');
   again.event('message', envelope('p:C', 10, 'e3'));
@@ -308,7 +310,7 @@ test('publish while disconnected: queued, sent on reconnect, resolved by the ack
   const [frame] = ws.sentOf('publish');
   assert.deepEqual({ ...frame, ref: undefined }, { type: 'publish', channel: 'a', event: 'chat', data: { text: 'hi' }, ref: undefined });
   ws.drop(); // no ack came: sent again on the next connection
-  mock.timers.tick(499);
+  clock.tick(499);
   const again = FakeWebSocket.last;
   again.open();
   again.frame({ type: 'pong', ref: 'hello' });
@@ -323,7 +325,7 @@ test('publish rejects beyond the queue bound, after the timeout, on a server err
   const first = herald.publish('a', null, 1);
   const second = herald.publish('a', null, 2);
   await assert.rejects(herald.publish('a', null, 3), { code: 'queue_full' });
-  mock.timers.tick(3000);
+  clock.tick(3000);
   await assert.rejects(first, { code: 'timeout' });
   await assert.rejects(second, { code: 'timeout' });
 
@@ -355,7 +357,7 @@ test('over SSE, publishes are HTTP POSTs sent one at a time, in order, and retri
   post.fail();
   await settle();
   assert.equal(fetch.requests.length, 1, 'waits before retrying');
-  mock.timers.tick(500);
+  clock.tick(500);
   await settle();
   fetch.requests[1].answer(201, { channel: 'chat:x', offset: 1, id: 'e-1', event: 'chat', data: 'one', ts: 0 });
   assert.equal((await one).offset, 1);
