@@ -18,9 +18,9 @@ export interface HeraldOptions {
   stableAfter?: number;
   /** A transport that shows no sign of life within this is given up for the next one. Default 5000. */
   openTimeout?: number;
-  /** WebSocket: a ping this often. Default 15000. */
+  /** WebSocket: a ping after this much quiet. Default 15000. */
   heartbeatInterval?: number;
-  /** Dead when nothing came for one heartbeat interval plus this. Default 10000. */
+  /** WebSocket: dead when a ping is not answered within this; SSE: when a heartbeat is this late. Default 10000. */
   heartbeatTimeout?: number;
   /** The server's herald.poll.timeout: how long a long-poll may be held. Default 25000. */
   pollTimeout?: number;

@@ -25,8 +25,8 @@ const DEFAULTS = {
   maxReconnectDelay: 30000,  // ...up to this. Each delay is uniformly random below the ceiling (full jitter)
   stableAfter: 10000,        // a connection open this long resets the backoff
   openTimeout: 5000,         // a transport that shows no sign of life within this is given up
-  heartbeatInterval: 15000,  // WebSocket: a ping this often
-  heartbeatTimeout: 10000,   // dead when nothing came for one heartbeat interval plus this
+  heartbeatInterval: 15000,  // WebSocket: a ping after this much quiet
+  heartbeatTimeout: 10000,   // dead when a ping is not answered within this (SSE: a heartbeat is this late)
   pollTimeout: 25000,        // the server's herald.poll.timeout: how long a long-poll may be held
   publishTimeout: 15000,     // a publish not acknowledged within this rejects with code 'timeout'
   maxQueue: 256,             // most publishes waiting for an ack; more reject with code 'queue_full'
@@ -443,14 +443,34 @@ class WsTransport {
     this.ws.onopen = () => {
       this.send({ type: 'ping', ref: 'hello' }); // the first reply proves frames flow both ways
       for (const channel of conn._channels.keys()) this.subscribe(channel);
-      this.pinger = setInterval(() => this.send({ type: 'ping' }), o.heartbeatInterval);
     };
     this.ws.onmessage = event => {
-      this.watchdog.kick(o.heartbeatInterval + o.heartbeatTimeout);
+      this.lastSeen = Date.now();
+      this.pingSent = null;
+      if (!this.up) {
+        this.watchdog.stop();
+        this.pinger = setInterval(() => this.beat(), Math.min(o.heartbeatInterval, o.heartbeatTimeout) / 2);
+      }
       conn._up(this);
       this.frame(JSON.parse(event.data));
     };
     this.ws.onclose = () => conn._down(this, 'closed');
+  }
+
+  /**
+   * A ping once the socket has been quiet for heartbeatInterval; dead if it is not answered within
+   * heartbeatTimeout. Liveness is measured from the ping, not from the last frame, because a hidden tab may run
+   * this timer only once a minute while frames (network events) still arrive at once.
+   */
+  beat() {
+    const now = Date.now();
+    const o = this.conn.options;
+    if (this.pingSent != null) {
+      if (now - this.pingSent >= o.heartbeatTimeout) this.conn._down(this, 'heartbeat timeout');
+    } else if (now - this.lastSeen >= o.heartbeatInterval) {
+      this.pingSent = now;
+      this.send({ type: 'ping' });
+    }
   }
 
   send(frame) {

@@ -186,7 +186,7 @@ test('backoff grows while attempts fail and starts over after a stable connectio
   herald.close();
 });
 
-test('a WebSocket that stays silent past heartbeat interval + timeout is dead; pings keep it alive', async () => {
+test('WebSocket: a ping after each quiet interval; one unanswered within the timeout means dead', async () => {
   const { herald, ws } = await openWs('a', [], 0, { heartbeatInterval: 1000, heartbeatTimeout: 500 });
   for (let i = 0; i < 5; i++) {
     clock.tick(1000);
