@@ -70,6 +70,7 @@ function renderRooms() {
     li.append(b);
     return li;
   }));
+  $('rooms').querySelector('[aria-current]')?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
 }
 
 async function enter(name) {
