@@ -93,7 +93,7 @@ export class HeraldError extends Error {
 /** One logical connection, whatever transport carries it. */
 export interface HeraldConnection {
   readonly state: ConnectionState;
-  /** The transport in use or being tried; null once closed. */
+  /** The transport in use or being tried; null between attempts and once closed. */
   readonly transport: TransportName | null;
 
   /**

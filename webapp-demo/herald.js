@@ -153,7 +153,7 @@ class Connection {
     return this._state;
   }
 
-  /** The transport in use or being tried: 'ws', 'sse' or 'poll'; null once closed. */
+  /** The transport in use or being tried: 'ws', 'sse' or 'poll'; null between attempts and once closed. */
   get transport() {
     return this._transport ? this._transport.name : null;
   }
@@ -260,14 +260,19 @@ class Connection {
     this._transport.open();
   }
 
-  /** A transport works. `proven`: it carried traffic (not only a stream with no channel to carry). */
+  /**
+   * A transport works. `proven`: it carried traffic; without it (SSE or poll with no channel yet) it is up for
+   * publishing, but may still be given up for the next transport if its first stream shows nothing.
+   */
   _up(t, proven = true) {
-    if (t !== this._transport || t.up) return;
-    t.up = true;
-    if (proven) {
+    if (t !== this._transport) return;
+    if (proven && !t.proven) {
+      t.proven = true;
       this._proven.add(t.name);
       this._lastGood = this._index;
     }
+    if (t.up) return;
+    t.up = true;
     this._wasOpen = true;
     clearTimeout(this._stableTimer);
     this._stableTimer = setTimeout(() => { this._attempts = 0; }, this.options.stableAfter);
@@ -288,7 +293,7 @@ class Connection {
       if (!item.posting) item.sent = false; // no ack came: send again on the next connection
     }
     if (this._state === 'closed') return;
-    if (!t.up && !this._proven.has(t.name) && this._index + 1 < this._order.length) {
+    if (!t.proven && !this._proven.has(t.name) && this._index + 1 < this._order.length) {
       this._index++;
       this._connect();
       return;

@@ -228,6 +228,20 @@ test('fallback: WebSocket blocked, then an SSE stream that delivers nothing, end
   herald.close();
 });
 
+test('SSE up before any channel (for publishing) still falls back when its first stream shows nothing', async () => {
+  const herald = connect({ transports: ['sse', 'poll'] });
+  await settle();
+  assert.equal(herald.state, 'open', 'nothing to receive yet: up for publishing over HTTP');
+  assert.equal(FakeEventSource.instances.length, 0);
+  herald.subscribe('a', () => {});
+  await settle();
+  assert.equal(FakeEventSource.instances.length, 1);
+  clock.tick(5000); // a buffering proxy: the stream never shows an event
+  assert.equal(herald.transport, 'poll');
+  assert.equal(fetch.requests.length, 1);
+  herald.close();
+});
+
 test('a transport that worked once is retried after an outage, not given up for the next one', async () => {
   const { herald, ws } = await openWs('a', []);
   ws.drop();
