@@ -247,10 +247,13 @@ class Connection {
 
   // ---- the transport state machine ----
 
+  /** Emits a 'state' event when the state or the transport in use changes (fallback while open). */
   _setState(state) {
-    if (state === this._state) return;
+    const transport = this.transport;
+    if (state === this._state && transport === this._shown) return;
     this._state = state;
-    this._emit('state', { state, transport: this.transport });
+    this._shown = transport;
+    this._emit('state', { state, transport });
   }
 
   _connect() {
@@ -302,6 +305,7 @@ class Connection {
     const delay = backoffDelay(this._attempts++, this.options);
     // emitted on every failed round, so that a page can show when the next attempt comes
     this._state = this._wasOpen ? 'reconnecting' : 'connecting';
+    this._shown = null;
     this._emit('state', { state: this._state, transport: null, reason, retryIn: delay });
     this._retryTimer = setTimeout(() => this._connect(), delay);
   }

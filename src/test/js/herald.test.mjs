@@ -230,6 +230,8 @@ test('fallback: WebSocket blocked, then an SSE stream that delivers nothing, end
 
 test('SSE up before any channel (for publishing) still falls back when its first stream shows nothing', async () => {
   const herald = connect({ transports: ['sse', 'poll'] });
+  const events = [];
+  herald.on('state', e => events.push(`${e.state}/${e.transport}`));
   await settle();
   assert.equal(herald.state, 'open', 'nothing to receive yet: up for publishing over HTTP');
   assert.equal(FakeEventSource.instances.length, 0);
@@ -239,6 +241,9 @@ test('SSE up before any channel (for publishing) still falls back when its first
   clock.tick(5000); // a buffering proxy: the stream never shows an event
   assert.equal(herald.transport, 'poll');
   assert.equal(fetch.requests.length, 1);
+  fetch.requests[0].answer(200, { cursor: 'a=e-0', messages: [], gaps: [] });
+  await settle();
+  assert.deepEqual(events, ['open/sse', 'open/poll'], 'the switch of transport is an event, though still open');
   herald.close();
 });
 
