@@ -427,6 +427,24 @@ class HttpPublisher {
   }
 }
 
+/** What SSE and long-polling share: they only receive, and publish with HTTP POST; any channel change renews. */
+class ReceiveOnlyTransport {
+  constructor(conn, name) {
+    this.conn = conn;
+    this.name = name;
+    this.up = false;
+    this.http = new HttpPublisher(conn);
+  }
+
+  unsubscribe(channel) {
+    this.subscribe(channel);
+  }
+
+  publish(item) {
+    return this.http.publish(item, this);
+  }
+}
+
 /** WebSocket (section 7): subscribe, publish and ping frames on one socket. */
 class WsTransport {
   constructor(conn) {
@@ -542,12 +560,9 @@ class WsTransport {
  * so nothing is lost or repeated across the switch. EventSource's own reconnection is not used: a failed stream
  * is closed and Herald's backoff applies, as on every transport.
  */
-class SseTransport {
+class SseTransport extends ReceiveOnlyTransport {
   constructor(conn) {
-    this.conn = conn;
-    this.name = 'sse';
-    this.up = false;
-    this.http = new HttpPublisher(conn);
+    super(conn, 'sse');
   }
 
   open() {
@@ -597,14 +612,6 @@ class SseTransport {
     });
   }
 
-  unsubscribe() {
-    this.subscribe();
-  }
-
-  publish(item) {
-    return this.http.publish(item, this);
-  }
-
   close() {
     this.watchdog?.stop();
     clearTimeout(this.retry);
@@ -617,12 +624,9 @@ class SseTransport {
  * HTTP long-polling (section 6.2), for proxies that buffer event streams: GET poll with the resume token as
  * `since`, apply the answer's gaps then its messages, poll again with its cursor. Publishes go by HTTP POST.
  */
-class PollTransport {
+class PollTransport extends ReceiveOnlyTransport {
   constructor(conn) {
-    this.conn = conn;
-    this.name = 'poll';
-    this.up = false;
-    this.http = new HttpPublisher(conn);
+    super(conn, 'poll');
   }
 
   open() {
@@ -674,14 +678,6 @@ class PollTransport {
       this.request.abort();
     }
     this.wake?.();
-  }
-
-  unsubscribe() {
-    this.subscribe();
-  }
-
-  publish(item) {
-    return this.http.publish(item, this);
   }
 
   close() {

@@ -38,8 +38,8 @@ class ChatBrowserIT {
 
         ChatPage overWs = ChatPage.open(ada, base, room, "ada", "ws");
         ChatPage overSse = ChatPage.open(linus, base, room, "linus", "sse");
-        overWs.awaitOpen("ws");
-        overSse.awaitOpen("sse");
+        overWs.pill().awaitOpen("ws");
+        overSse.pill().awaitOpen("sse");
         overWs.awaitEachOnce("Welcome to the room");
         overSse.awaitEachOnce("Welcome to the room");
 

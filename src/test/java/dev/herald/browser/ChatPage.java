@@ -13,9 +13,11 @@ import org.openqa.selenium.Keys;
 /** The chat demo (webapp-demo/chat.html) in a browser, read and used as a person would: what it shows, what is typed. */
 final class ChatPage {
     private final Chromium browser;
+    private final ConnectionPill pill;
 
     private ChatPage(Chromium browser) {
         this.browser = browser;
+        this.pill = new ConnectionPill(browser, "chat");
     }
 
     /** Opens {@code room} as {@code nick}; {@code transport} forces one ({@code ws}, {@code sse}, {@code poll}) or null. */
@@ -25,23 +27,9 @@ final class ChatPage {
         return new ChatPage(browser);
     }
 
-    /** The connection pill: {@code connecting}, {@code open}, {@code reconnecting} or {@code closed}. */
-    String state() {
-        return (String) browser.js("return document.getElementById('conn').dataset.state");
-    }
-
-    /** The transport the pill shows while open: {@code ws}, {@code sse} or {@code poll}. */
-    String transport() {
-        return (String) browser.js("return document.getElementById('conn').dataset.transport");
-    }
-
-    void awaitOpen(String transport) {
-        Awaitility.await("chat open over " + transport).atMost(Chromium.WAIT)
-                .until(() -> "open".equals(state()) && (transport == null || transport.equals(transport())));
-    }
-
-    void awaitNotOpen() {
-        Awaitility.await("chat sees the connection lost").atMost(Chromium.WAIT).until(() -> !"open".equals(state()));
+    /** The connection state and transport the page shows. */
+    ConnectionPill pill() {
+        return pill;
     }
 
     /** Types a message and presses Enter. */

@@ -15,7 +15,7 @@ class DemoPagesBrowserIT {
     @Test
     void theOverviewLinksToBothDemosAndShowsTheServersNumbers() {
         try (Chromium browser = Chromium.start(1280, 1400); Chromium someoneElse = Chromium.start()) {
-            TickerPage.open(someoneElse, HeraldTarget.base(), null).awaitOpen("sse"); // a connection to count
+            TickerPage.open(someoneElse, HeraldTarget.base(), null).pill().awaitOpen("sse"); // a connection to count
             browser.open(HeraldTarget.base());
             Awaitility.await("live numbers from api/stats").atMost(Chromium.WAIT)
                     .until(() -> !browser.driver().findElement(By.id("connections")).getText().matches("[–0]"));
@@ -37,13 +37,13 @@ class DemoPagesBrowserIT {
     void onAPhoneEveryPageFitsTheScreenWidth() {
         try (Chromium phone = Chromium.phone()) {
             TickerPage ticker = TickerPage.open(phone, HeraldTarget.base(), null);
-            ticker.awaitOpen("sse");
+            ticker.pill().awaitOpen("sse");
             Awaitility.await().atMost(Chromium.WAIT).until(() -> ticker.updates() > 0);
             assertFitsThePhone(phone);
             phone.screenshot("ticker-phone");
 
             ChatPage chat = ChatPage.open(phone, HeraldTarget.base(), Http.channel("phone").replace(':', '-'), "grace", null);
-            chat.awaitOpen("ws");
+            chat.pill().awaitOpen("ws");
             chat.send("Hello from a phone, where the rooms sit above the conversation");
             chat.awaitEachOnce("Hello from a phone, where the rooms sit above the conversation");
             assertFitsThePhone(phone);

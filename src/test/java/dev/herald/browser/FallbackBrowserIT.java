@@ -20,14 +20,14 @@ class FallbackBrowserIT {
              Chromium behind = Chromium.start(); Chromium direct = Chromium.start()) {
             ChatPage proxied = ChatPage.open(behind, proxy.base(), room, "ada", null);
             ChatPage open = ChatPage.open(direct, HeraldTarget.base(), room, "linus", null);
-            open.awaitOpen("ws");
-            proxied.awaitOpen("poll");
+            open.pill().awaitOpen("ws");
+            proxied.pill().awaitOpen("poll");
 
             proxied.send("Made it through the proxy");
             open.awaitEachOnce("Made it through the proxy");
             open.send("Welcome through");
             proxied.awaitEachOnce("Made it through the proxy", "Welcome through");
-            assertThat(proxied.transport()).isEqualTo("poll");
+            assertThat(proxied.pill().transport()).isEqualTo("poll");
         }
     }
 
@@ -35,7 +35,7 @@ class FallbackBrowserIT {
     void theTickerBehindABufferingProxyFallsBackFromSseToLongPolling() {
         try (HostileProxy proxy = HostileProxy.before(HeraldTarget.base()); Chromium browser = Chromium.start()) {
             TickerPage ticker = TickerPage.open(browser, proxy.base(), null);
-            ticker.awaitOpen("poll");
+            ticker.pill().awaitOpen("poll");
             long before = ticker.updates();
             Awaitility.await().atMost(Chromium.WAIT).until(() -> ticker.updates() > before);
         }

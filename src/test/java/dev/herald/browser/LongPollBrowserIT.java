@@ -16,8 +16,8 @@ class LongPollBrowserIT {
         try (Chromium one = Chromium.start(); Chromium two = Chromium.start()) {
             ChatPage overPoll = ChatPage.open(one, base, room, "ada", "poll");
             ChatPage overWs = ChatPage.open(two, base, room, "linus", "ws");
-            overPoll.awaitOpen("poll");
-            overWs.awaitOpen("ws");
+            overPoll.pill().awaitOpen("poll");
+            overWs.pill().awaitOpen("ws");
             overPoll.send("Polling in from behind a proxy");
             overWs.awaitEachOnce("Polling in from behind a proxy");
             overWs.send("Loud and clear, over WebSocket");
@@ -30,7 +30,7 @@ class LongPollBrowserIT {
     void theTickerFollowsTheFeedOverLongPolling() {
         try (Chromium browser = Chromium.start()) {
             TickerPage ticker = TickerPage.open(browser, HeraldTarget.base(), "poll");
-            ticker.awaitOpen("poll");
+            ticker.pill().awaitOpen("poll");
             Awaitility.await().atMost(Chromium.WAIT).until(() -> ticker.updates() > 0);
             long before = ticker.updates();
             Awaitility.await("live updates over long-polling").atMost(Chromium.WAIT)

@@ -36,17 +36,17 @@ class RestartBrowserIT {
             ChatPage overWs = ChatPage.open(ada, base, "ops", "ada", "ws");
             ChatPage overSse = ChatPage.open(linus, base, "ops", "linus", "sse");
             TickerPage ticker = TickerPage.open(trader, base, null);
-            overWs.awaitOpen("ws");
-            overSse.awaitOpen("sse");
-            ticker.awaitOpen("sse");
+            overWs.pill().awaitOpen("ws");
+            overSse.pill().awaitOpen("sse");
+            ticker.pill().awaitOpen("sse");
             overWs.send("Deploying the new build now");
             overSse.awaitEachOnce("Deploying the new build now");
             Awaitility.await("the demo feed").atMost(Chromium.WAIT).until(() -> ticker.updates() > 0);
 
             server.stop();
-            overWs.awaitNotOpen();
-            overSse.awaitNotOpen();
-            ticker.awaitNotOpen();
+            overWs.pill().awaitNotOpen();
+            overSse.pill().awaitNotOpen();
+            ticker.pill().awaitNotOpen();
             String fromAda = "ada: typed while the server was down";
             String fromLinus = "linus: typed while the server was down too";
             overWs.send(fromAda);
@@ -68,9 +68,9 @@ class RestartBrowserIT {
                 }
             }
 
-            overWs.awaitOpen("ws");
-            overSse.awaitOpen("sse");
-            ticker.awaitOpen("sse");
+            overWs.pill().awaitOpen("ws");
+            overSse.pill().awaitOpen("sse");
+            ticker.pill().awaitOpen("sse");
             List<String> everything = new ArrayList<>(List.of("Deploying the new build now", fromAda, fromLinus));
             everything.addAll(announcements);
             for (ChatPage page : new ChatPage[] {overWs, overSse}) {

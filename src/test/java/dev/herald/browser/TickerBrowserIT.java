@@ -20,7 +20,7 @@ class TickerBrowserIT {
         try (Chromium browser = Chromium.start(1280, 900)) {
             browser.beforeEachPage(TickerPage.COUNT_EVENT_SOURCES);
             TickerPage ticker = TickerPage.open(browser, HeraldTarget.base(), null);
-            ticker.awaitOpen("sse");
+            ticker.pill().awaitOpen("sse");
             Awaitility.await("every symbol priced").atMost(Chromium.WAIT)
                     .until(() -> SYMBOLS.stream().noneMatch(s -> ticker.price(s).equals("—")));
 

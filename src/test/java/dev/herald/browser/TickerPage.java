@@ -2,7 +2,6 @@ package dev.herald.browser;
 
 import java.net.URI;
 import java.util.List;
-import org.awaitility.Awaitility;
 
 /** The stock ticker demo (webapp-demo/ticker.html) in a browser: its pill, its watchlist and its tape of ticks. */
 final class TickerPage {
@@ -13,9 +12,11 @@ final class TickerPage {
             + "  constructor(url, init) { super(url, init); window.__eventSources.push(String(url)); } };";
 
     private final Chromium browser;
+    private final ConnectionPill pill;
 
     private TickerPage(Chromium browser) {
         this.browser = browser;
+        this.pill = new ConnectionPill(browser, "ticker");
     }
 
     /** Opens the ticker; {@code transport} forces one ({@code sse}, {@code poll}) or null for the page's default. */
@@ -24,21 +25,9 @@ final class TickerPage {
         return new TickerPage(browser);
     }
 
-    String state() {
-        return (String) browser.js("return document.getElementById('conn').dataset.state");
-    }
-
-    String transport() {
-        return (String) browser.js("return document.getElementById('conn').dataset.transport");
-    }
-
-    void awaitOpen(String transport) {
-        Awaitility.await("ticker open over " + transport).atMost(Chromium.WAIT)
-                .until(() -> "open".equals(state()) && transport.equals(transport()));
-    }
-
-    void awaitNotOpen() {
-        Awaitility.await("ticker sees the connection lost").atMost(Chromium.WAIT).until(() -> !"open".equals(state()));
+    /** The connection state and transport the page shows. */
+    ConnectionPill pill() {
+        return pill;
     }
 
     /** The last price the watchlist shows for {@code symbol} ("—" before any). */
