@@ -23,10 +23,10 @@ class ArchitectureTest {
 
     @Test
     void transportsDoNotDependOnEachOtherOrOnEngines() {
-        for (String t : new String[] {"ws", "sse", "http"}) {
+        for (String t : new String[] {"ws", "sse", "http", "poll"}) {
             noClasses().that().resideInAPackage("dev.herald.transport." + t + "..")
                     .should().dependOnClassesThat().resideInAnyPackage(
-                            other(t, "ws"), other(t, "sse"), other(t, "http"), "dev.herald.engine..")
+                            other(t, "ws"), other(t, "sse"), other(t, "http"), other(t, "poll"), "dev.herald.engine..")
                     .check(CLASSES);
         }
     }

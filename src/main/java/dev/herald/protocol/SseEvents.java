@@ -41,6 +41,29 @@ public final class SseEvents {
         return b.toString().getBytes(StandardCharsets.UTF_8);
     }
 
+    /**
+     * The envelope's event for a stream in Herald mode (docs/protocol.md section 6.3), after its {@code id:} line:
+     * no {@code event:} line, so that EventSource dispatches every envelope as {@code message} (the envelope
+     * carries its event name). Shared by every subscriber of the publish.
+     */
+    public static byte[] unnamedEnvelopeTail(Envelope e) {
+        return e.encoded(SseEvents::encodeUnnamedTail);
+    }
+
+    private static byte[] encodeUnnamedTail(Envelope e) {
+        String json = EnvelopeJson.of(e);
+        return new StringBuilder(json.length() + 16).append("\ndata: ").append(json).append("\n\n").toString()
+                .getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The heartbeat of a stream in Herald mode: an event EventSource dispatches (a comment is invisible to it),
+     * {@code event: herald-heartbeat} with {@code data: {"interval":MILLIS}}, the interval between heartbeats.
+     */
+    public static String heraldHeartbeat(long intervalMillis) {
+        return event(new StringBuilder(64), "herald-heartbeat", "{\"interval\":" + intervalMillis + "}").toString();
+    }
+
     /** The bytes {@code "id: "}. */
     public static byte[] idPrefix() {
         return ID.clone();
@@ -48,15 +71,7 @@ public final class SseEvents {
 
     /** {@code event: herald-gap} with the gap as JSON data. */
     public static String gap(Gap g) {
-        StringBuilder data = new StringBuilder(96).append("{\"channel\":");
-        JsonText.string(data, g.channel()).append(",\"requested\":").append(g.requested())
-                .append(",\"earliest\":").append(g.earliest());
-        if (g.reset()) {
-            data.append(",\"reset\":true,\"epoch\":");
-            JsonText.string(data, g.epoch());
-        }
-        data.append('}');
-        return event(new StringBuilder(), "herald-gap", data.toString()).toString();
+        return event(new StringBuilder(), "herald-gap", GapJson.of(g)).toString();
     }
 
     /** Appends {@code event: name} and one {@code data:} line per line of {@code data}, then the blank line. */

@@ -54,15 +54,7 @@ public final class WsFrames {
     }
 
     public static String gap(Gap g) {
-        StringBuilder b = start("gap");
-        b.append(",\"channel\":");
-        JsonText.string(b, g.channel());
-        b.append(",\"requested\":").append(g.requested()).append(",\"earliest\":").append(g.earliest());
-        if (g.reset()) {
-            b.append(",\"reset\":true,\"epoch\":");
-            JsonText.string(b, g.epoch());
-        }
-        return b.append('}').toString();
+        return GapJson.fields(start("gap").append(','), g).append('}').toString();
     }
 
     public static String error(ErrorCode code, String message, String ref) {

@@ -49,4 +49,13 @@ class SseEventsTest {
                 .contains("\"reset\":true,\"epoch\":\"ep\"");
         assertThat(SseEvents.retry(2000)).isEqualTo("retry: 2000\n\n");
     }
+
+    @Test
+    void inHeraldModeEnvelopesAreUnnamedAndTheHeartbeatIsAnEvent() {
+        Envelope e = new Envelope("c", 1, "ep", "price", "1", 5);
+        assertThat(new String(SseEvents.unnamedEnvelopeTail(e), StandardCharsets.UTF_8)).isEqualTo(
+                "\ndata: {\"channel\":\"c\",\"offset\":1,\"id\":\"ep-1\",\"event\":\"price\",\"data\":1,\"ts\":5}\n\n");
+        assertThat(SseEvents.unnamedEnvelopeTail(e)).isSameAs(SseEvents.unnamedEnvelopeTail(e));
+        assertThat(SseEvents.heraldHeartbeat(15000)).isEqualTo("event: herald-heartbeat\ndata: {\"interval\":15000}\n\n");
+    }
 }

@@ -35,7 +35,8 @@ import java.util.concurrent.TimeUnit;
  * (docs/protocol.md, "Server-Sent Events"). Resumes from {@code Last-Event-ID} (or {@code ?lastEventId=}). A bad
  * request is refused with an HTTP error before the stream starts. Sends {@code retry:} once and a heartbeat comment
  * every {@code herald.sse.heartbeat}; a write failure, an async error or a failed heartbeat ends the stream and
- * removes its subscriptions.
+ * removes its subscriptions. With {@code ?mode=herald} (section 6.3, asked for by herald.js) envelopes are sent
+ * unnamed and the heartbeat is a {@code herald-heartbeat} event, sent once more as soon as the stream is subscribed.
  */
 @WebServlet(urlPatterns = "/sse", asyncSupported = true)
 public class SseServlet extends HttpServlet {
@@ -45,7 +46,10 @@ public class SseServlet extends HttpServlet {
 
     private transient Bus bus;
     private transient ScheduledExecutorService heartbeat;
-    private final transient Set<Subscriber> streams = ConcurrentHashMap.newKeySet();
+    /** Open streams and the heartbeat each one is sent: a comment, or an event in Herald mode. */
+    private final transient Map<Subscriber, Frame> streams = new ConcurrentHashMap<>();
+    private transient Frame comment;
+    private transient Frame heraldHeartbeat;
 
     @Override
     public void init() {
@@ -56,6 +60,8 @@ public class SseServlet extends HttpServlet {
             return t;
         });
         long every = bus.config().sseHeartbeat().toMillis();
+        comment = new Frame(SseEvents.HEARTBEAT);
+        heraldHeartbeat = new Frame(SseEvents.heraldHeartbeat(every));
         heartbeat.scheduleAtFixedRate(this::beat, every, every, TimeUnit.MILLISECONDS);
     }
 
@@ -67,18 +73,17 @@ public class SseServlet extends HttpServlet {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        for (Subscriber s : streams) {
+        for (Subscriber s : streams.keySet()) {
             s.close(Disconnect.SHUTDOWN);
         }
     }
 
     private void beat() {
-        Frame frame = new Frame(SseEvents.HEARTBEAT);
-        for (Subscriber s : streams) {
+        streams.forEach((s, frame) -> {
             if (!s.send(frame)) {
                 streams.remove(s);
             }
-        }
+        });
     }
 
     /** Streams currently open through this servlet. */
@@ -90,6 +95,7 @@ public class SseServlet extends HttpServlet {
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
         Set<String> channels = new LinkedHashSet<>();
         Map<String, StreamPosition> resume;
+        boolean heraldMode;
         Caller caller = HttpIo.caller(request, "sse");
         try {
             String[] names = request.getParameterValues("channel");
@@ -107,6 +113,11 @@ public class SseServlet extends HttpServlet {
                 token = request.getParameter("lastEventId");
             }
             resume = ResumeToken.parse(token);
+            String mode = request.getParameter("mode");
+            heraldMode = "herald".equals(mode);
+            if (mode != null && !heraldMode) {
+                throw new HeraldException(ErrorCode.BAD_REQUEST, "mode must be herald or absent");
+            }
             for (String channel : channels) {
                 bus.authorize(caller, Action.SUBSCRIBE, channel);
             }
@@ -121,11 +132,12 @@ public class SseServlet extends HttpServlet {
         response.setHeader("X-Accel-Buffering", "no");
         AsyncContext async = request.startAsync();
         async.setTimeout(0);
-        SseTransport transport = new SseTransport(async, response.getOutputStream());
+        SseTransport transport = new SseTransport(async, response.getOutputStream(), heraldMode);
         Subscriber subscriber = bus.connect(caller, transport);
         transport.onFailure(() -> subscriber.close(Disconnect.ERROR));
         async.addListener(new Ended(subscriber));
-        streams.add(subscriber);
+        Frame beat = heraldMode ? heraldHeartbeat : comment;
+        streams.put(subscriber, beat);
         subscriber.send(new Frame(SseEvents.retry(bus.config().sseRetry().toMillis())));
         response.getOutputStream().setWriteListener(transport);
         try {
@@ -133,6 +145,9 @@ public class SseServlet extends HttpServlet {
                 StreamPosition from = resume.get(channel);
                 bus.subscribe(subscriber, channel, from == null ? null : from.offset(),
                         from == null ? null : from.epoch(), null);
+            }
+            if (heraldMode) {
+                subscriber.send(beat); // at once: the client sees the stream flows, and its position on each channel
             }
         } catch (HeraldException e) {
             // authorised above; only a changed decision lands here. The stream has started: end it.

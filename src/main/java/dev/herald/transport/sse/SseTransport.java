@@ -7,17 +7,15 @@ import dev.herald.core.Gap;
 import dev.herald.core.Outbound;
 import dev.herald.core.Subscribed;
 import dev.herald.core.Transport;
-import dev.herald.protocol.ResumeToken;
 import dev.herald.protocol.SseEvents;
+import dev.herald.protocol.StreamCursor;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Writes a subscriber's items to an SSE stream with non-blocking servlet I/O: a batch becomes one buffer, written
@@ -31,8 +29,10 @@ import java.util.Map;
 final class SseTransport implements Transport, WriteListener {
     private final AsyncContext async;
     private final ServletOutputStream out;
-    /** Channel to "epoch-offset", in subscription order. Only touched by {@link #write} (one call at a time). */
-    private final Map<String, String> positions = new LinkedHashMap<>();
+    /** Herald mode: envelopes without an {@code event:} line. */
+    private final boolean unnamed;
+    /** The stream's position on each channel. Only touched by {@link #write} (one call at a time). */
+    private final StreamCursor cursor = new StreamCursor();
     private volatile Runnable onFailure = () -> { };
 
     // guarded by this
@@ -42,9 +42,10 @@ final class SseTransport implements Transport, WriteListener {
     private WriteCallback callback;
     private boolean closed;
 
-    SseTransport(AsyncContext async, ServletOutputStream out) {
+    SseTransport(AsyncContext async, ServletOutputStream out, boolean unnamed) {
         this.async = async;
         this.out = out;
+        this.unnamed = unnamed;
     }
 
     /** What to do when the stream fails under us (the client went away). */
@@ -131,29 +132,26 @@ final class SseTransport implements Transport, WriteListener {
     private byte[] encode(List<Outbound> batch) {
         ByteArrayOutputStream b = new ByteArrayOutputStream(256 * batch.size());
         for (Outbound item : batch) {
+            cursor.advance(item);
             if (item instanceof Envelope e) {
-                positions.put(e.channel(), e.id());
-                b.writeBytes(token("id: "));
-                b.writeBytes(SseEvents.envelopeTail(e));
+                b.writeBytes(token());
+                b.writeBytes(unnamed ? SseEvents.unnamedEnvelopeTail(e) : SseEvents.envelopeTail(e));
             } else if (item instanceof Frame f) {
                 b.writeBytes(f.text().getBytes(StandardCharsets.UTF_8));
-            } else if (item instanceof Subscribed s) {
-                positions.put(s.channel(), s.epoch() + "-" + s.from());
-                b.writeBytes(token("id: "));
+            } else if (item instanceof Subscribed) {
+                b.writeBytes(token());
                 b.write('\n');
                 b.write('\n');
             } else if (item instanceof Gap g) {
-                if (g.reset()) {
-                    positions.put(g.channel(), g.epoch() + "-" + (g.earliest() - 1));
-                }
                 b.writeBytes(SseEvents.gap(g).getBytes(StandardCharsets.UTF_8));
             }
         }
         return b.toByteArray();
     }
 
-    private byte[] token(String prefix) {
-        return ResumeToken.format(new StringBuilder(prefix), positions).toString().getBytes(StandardCharsets.UTF_8);
+    /** The {@code id:} line's start: the resume token of the stream's position after the current item. */
+    private byte[] token() {
+        return cursor.appendTo(new StringBuilder("id: ")).toString().getBytes(StandardCharsets.UTF_8);
     }
 
     @Override

@@ -1,0 +1,120 @@
+package dev.herald.transport.poll;
+
+import dev.herald.core.Bus;
+import dev.herald.core.Disconnect;
+import dev.herald.core.ErrorCode;
+import dev.herald.core.HeraldException;
+import dev.herald.core.Names;
+import dev.herald.core.StreamPosition;
+import dev.herald.core.Subscriber;
+import dev.herald.protocol.ResumeToken;
+import dev.herald.security.Action;
+import dev.herald.security.Caller;
+import dev.herald.transport.Beans;
+import dev.herald.transport.HttpIo;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.annotation.WebServlet;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code GET {ctx}/poll?channel=A&channel=B[&since=<token>]}: long-polling, for networks whose proxies buffer event
+ * streams (docs/protocol.md section 6.2). Each request is a short-lived {@link Subscriber}: it subscribes to every
+ * channel from its position in {@code since}, and its {@link PollTransport} answers with the first batch that
+ * carries envelopes or gaps, or with none when {@code herald.poll.timeout} passes. Without {@code since} it answers
+ * at once with the current positions. A bad request is refused with the HTTP error of section 3 before holding.
+ */
+@WebServlet(urlPatterns = "/poll", asyncSupported = true)
+public class PollServlet extends HttpServlet {
+    private static final long serialVersionUID = 1L;
+    /** Most channels one request may name. */
+    public static final int MAX_CHANNELS = 256;
+
+    private transient Bus bus;
+
+    @Override
+    public void init() {
+        bus = Beans.get(Bus.class);
+    }
+
+    @Override
+    protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        Caller caller = HttpIo.caller(request, "poll");
+        Set<String> channels;
+        Map<String, StreamPosition> since;
+        try {
+            channels = channels(request);
+            since = since(request.getParameter("since"), channels);
+            for (String channel : channels) {
+                bus.authorize(caller, Action.SUBSCRIBE, channel);
+            }
+        } catch (HeraldException e) {
+            HttpIo.error(response, e);
+            return;
+        }
+
+        AsyncContext async = request.startAsync();
+        async.setTimeout(bus.config().pollTimeout().toMillis());
+        PollTransport transport = new PollTransport(async, since != null);
+        async.addListener(transport);
+        Subscriber subscriber = bus.connect(caller, transport);
+        transport.onAnswered(() -> subscriber.close(Disconnect.NORMAL));
+        try {
+            for (String channel : channels) {
+                StreamPosition from = since == null ? null : since.get(channel);
+                if (from != null) {
+                    transport.resumes(channel, from);
+                }
+                bus.subscribe(subscriber, channel, from == null ? null : from.offset(),
+                        from == null ? null : from.epoch(), null);
+            }
+            subscriber.send(PollTransport.SUBSCRIBED_ALL);
+        } catch (HeraldException e) {
+            transport.refuse(e); // authorised above; only a changed decision lands here, before anything is answered
+        }
+    }
+
+    private static Set<String> channels(HttpServletRequest request) {
+        String[] names = request.getParameterValues("channel");
+        if (names == null || names.length == 0) {
+            throw new HeraldException(ErrorCode.BAD_REQUEST, "name at least one channel: ?channel=NAME");
+        }
+        Set<String> channels = new LinkedHashSet<>();
+        for (String name : names) {
+            channels.add(Names.channel(name));
+        }
+        if (channels.size() > MAX_CHANNELS) {
+            throw new HeraldException(ErrorCode.BAD_REQUEST, "at most " + MAX_CHANNELS + " channels per request");
+        }
+        return channels;
+    }
+
+    /**
+     * The positions of {@code since} on the requested channels (a resume token; a bare offset when one channel is
+     * named), or null when absent: then the answer comes at once.
+     */
+    private static Map<String, StreamPosition> since(String since, Set<String> channels) {
+        if (since == null || since.isEmpty()) {
+            return null;
+        }
+        if (since.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            if (channels.size() != 1) {
+                throw new HeraldException(ErrorCode.BAD_REQUEST, "a bare offset needs exactly one channel");
+            }
+            try {
+                return Map.of(channels.iterator().next(), new StreamPosition(Long.parseLong(since), null));
+            } catch (NumberFormatException e) {
+                throw new HeraldException(ErrorCode.BAD_REQUEST, "since is too large");
+            }
+        }
+        Map<String, StreamPosition> positions = new LinkedHashMap<>(ResumeToken.parse(since));
+        positions.keySet().retainAll(channels);
+        return positions;
+    }
+}

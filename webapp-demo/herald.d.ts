@@ -1,0 +1,139 @@
+// Type declarations for herald.js, the browser client of Herald (docs/client.md).
+
+/** A transport: WebSocket; SSE to receive plus HTTP POST to publish; HTTP long-polling plus HTTP POST. */
+export type TransportName = 'ws' | 'sse' | 'poll';
+
+/** `connecting` until the first open, `reconnecting` after a drop, `closed` after close(). */
+export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+/** Settings of Herald.connect. Durations in milliseconds. */
+export interface HeraldOptions {
+  /** Tried in this order; the first that works is kept. Default ['ws', 'sse', 'poll']. */
+  transports?: TransportName[];
+  /** The backoff ceiling of the first retry; it doubles per failed attempt. Default 500. */
+  reconnectDelay?: number;
+  /** The largest backoff ceiling. Each delay is uniformly random below the ceiling (full jitter). Default 30000. */
+  maxReconnectDelay?: number;
+  /** A connection open this long resets the backoff. Default 10000. */
+  stableAfter?: number;
+  /** A transport that shows no sign of life within this is given up for the next one. Default 5000. */
+  openTimeout?: number;
+  /** WebSocket: a ping after this much quiet. Default 15000. */
+  heartbeatInterval?: number;
+  /** WebSocket: dead when a ping is not answered within this; SSE: when a heartbeat is this late. Default 10000. */
+  heartbeatTimeout?: number;
+  /** The server's herald.poll.timeout: how long a long-poll may be held. Default 25000. */
+  pollTimeout?: number;
+  /** A publish not acknowledged within this rejects with code 'timeout'. Default 15000. */
+  publishTimeout?: number;
+  /** Most publishes waiting for an ack; more reject with code 'queue_full'. Default 256. */
+  maxQueue?: number;
+  /** Replacements of the browser's own classes, for other environments and tests. */
+  WebSocket?: typeof WebSocket;
+  EventSource?: typeof EventSource;
+  fetch?: typeof fetch;
+}
+
+/** One published message, as every subscriber sees it (docs/protocol.md section 2). */
+export interface Envelope<T = unknown> {
+  channel: string;
+  /** Starts at 1, grows by exactly 1 per message of the channel (within one epoch). */
+  offset: number;
+  /** Unique per channel. */
+  id: string;
+  /** The publisher's event name; 'message' when none was given. */
+  event: string;
+  data: T;
+  /** Server publish time, epoch milliseconds. */
+  ts: number;
+}
+
+/** The server's acknowledgement of a publish. */
+export interface Ack {
+  channel: string;
+  offset: number;
+  id: string;
+}
+
+/** Messages of `channel` from `requested` to `earliest - 1` will never arrive; with `reset`, a new stream began. */
+export interface Gap {
+  channel: string;
+  requested: number;
+  earliest: number;
+  /** The channel's stream started again (e.g. the server restarted): its offsets start over in `epoch`. */
+  reset?: boolean;
+  epoch?: string;
+}
+
+export interface StateEvent {
+  state: ConnectionState;
+  /** The transport in use while open; null otherwise. */
+  transport: TransportName | null;
+  /** Why the connection was lost (on a failed round). */
+  reason?: string;
+  /** When the next attempt comes, in ms (on a failed round). */
+  retryIn?: number;
+}
+
+export interface SubscribeOptions {
+  /** Replay the messages after this offset that history still holds, first (0: all of it). */
+  since?: number;
+  /** The stream `since` belongs to; if the channel's epoch differs, a reset gap comes first. */
+  epoch?: string;
+}
+
+/** A refusal: the server's code (bad_channel, forbidden, …) or the client's own (timeout, queue_full, closed). */
+export class HeraldError extends Error {
+  readonly code: string;
+  /** For a refused subscription: its channel. */
+  readonly channel?: string;
+  constructor(code: string, message?: string);
+}
+
+/** One logical connection, whatever transport carries it. */
+export interface HeraldConnection {
+  readonly state: ConnectionState;
+  /** The transport in use or being tried; null between attempts and once closed. */
+  readonly transport: TransportName | null;
+
+  /**
+   * Delivers the channel's messages to `onMessage`, each once and in order, across reconnects and transports.
+   * Returns a function that unsubscribes.
+   */
+  subscribe<T = unknown>(channel: string, onMessage: (message: Envelope<T>) => void,
+    options?: SubscribeOptions): () => void;
+
+  /** Publishes `data` (any JSON value) as `event` (null: 'message'). Queued while disconnected. */
+  publish(channel: string, event: string | null, data?: unknown): Promise<Ack>;
+
+  on(type: 'state', listener: (event: StateEvent) => void): () => void;
+  on(type: 'gap', listener: (gap: Gap) => void): () => void;
+  on(type: 'error', listener: (error: HeraldError) => void): () => void;
+
+  /** Closes for good: no reconnect; waiting publishes reject with code 'closed'. */
+  close(): void;
+}
+
+export declare const Herald: {
+  /** Connects to the Herald whose context root is `url` (default: where herald.js was served from). */
+  connect(url?: string | URL, options?: HeraldOptions): HeraldConnection;
+  connect(options: HeraldOptions): HeraldConnection;
+};
+
+/** Pure helpers, exported for herald.js's own unit tests. */
+export function backoffDelay(attempt: number,
+  options?: { reconnectDelay: number; maxReconnectDelay: number }, random?: () => number): number;
+export function splitId(id: string): { epoch: string | null; offset: number };
+export function parseToken(token: string): Map<string, { epoch: string | null; offset: number }>;
+export function formatToken(entries: Iterable<[string, { epoch: string | null; offset: number }]>): string;
+export class Watchdog {
+  constructor(ms: number, onExpire: () => void);
+  kick(ms?: number): void;
+  stop(): void;
+}
+
+declare global {
+  /** Set when herald.js runs, for pages that use plain scripts. */
+  // eslint-disable-next-line no-var
+  var Herald: typeof import('./herald.js').Herald;
+}

@@ -1,0 +1,708 @@
+/*
+ * herald.js: the browser client of Herald (docs/client.md). One file, no dependencies, built on WebSocket,
+ * EventSource and fetch.
+ *
+ *   import { Herald } from './herald.js';
+ *   const herald = Herald.connect();                       // the Herald that served this file
+ *   const off = herald.subscribe('chat:lobby', msg => console.log(msg.event, msg.data));
+ *   await herald.publish('chat:lobby', 'chat', { text: 'hi' });
+ *
+ * What it adds to the native APIs:
+ * - reconnection with capped exponential backoff and full jitter, reset once a connection has been stable;
+ * - dead connections found by heartbeat timeout (WebSocket ping/pong, SSE heartbeat events, poll deadlines);
+ * - every channel resumed from the last offset seen, on every transport: nothing lost while history holds it,
+ *   nothing delivered twice (offsets are deduplicated), gaps and stream resets surfaced as 'gap' events;
+ * - transport fallback: WebSocket; else SSE to receive plus HTTP POST to publish; else HTTP long-polling;
+ * - publishing while disconnected: queued (bounded) and sent on reconnect.
+ *
+ * The wire protocol is docs/protocol.md; section numbers below refer to it.
+ */
+
+/** Settings; every one can be passed to Herald.connect. Durations in milliseconds. */
+const DEFAULTS = {
+  transports: ['ws', 'sse', 'poll'], // tried in this order; the first that works is kept
+  reconnectDelay: 500,       // the backoff ceiling of the first retry; doubles per failed attempt...
+  maxReconnectDelay: 30000,  // ...up to this. Each delay is uniformly random below the ceiling (full jitter)
+  stableAfter: 10000,        // a connection open this long resets the backoff
+  openTimeout: 5000,         // a transport that shows no sign of life within this is given up
+  heartbeatInterval: 15000,  // WebSocket: a ping after this much quiet
+  heartbeatTimeout: 10000,   // dead when a ping is not answered within this (SSE: a heartbeat is this late)
+  pollTimeout: 25000,        // the server's herald.poll.timeout: how long a long-poll may be held
+  publishTimeout: 15000,     // a publish not acknowledged within this rejects with code 'timeout'
+  maxQueue: 256,             // most publishes waiting for an ack; more reject with code 'queue_full'
+};
+
+const CHANNEL = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$/;
+
+/** A refusal: a server error (section 3: bad_channel, forbidden…) or the client's own (timeout, queue_full, closed). */
+export class HeraldError extends Error {
+  constructor(code, message) {
+    super(message || code);
+    this.name = 'HeraldError';
+    this.code = code;
+  }
+}
+
+// ---- pure helpers (exported for the unit tests in src/test/js) ----
+
+/**
+ * The delay before reconnect attempt number `attempt` (0 for the first): full jitter, a uniformly random wait below
+ * a ceiling that doubles with each attempt, capped. Spreads out clients that lost the same server.
+ */
+export function backoffDelay(attempt, options = DEFAULTS, random = Math.random) {
+  const ceiling = Math.min(options.maxReconnectDelay, options.reconnectDelay * 2 ** Math.min(attempt, 30));
+  return Math.floor(random() * ceiling);
+}
+
+/** An envelope id, `<epoch>-<offset>` (section 2), as {epoch, offset}; epoch null when the id has none. */
+export function splitId(id) {
+  const s = String(id);
+  const dash = s.lastIndexOf('-');
+  return { epoch: dash > 0 ? s.slice(0, dash) : null, offset: Number(s.slice(dash + 1)) };
+}
+
+/** A resume token (section 6.1) as a Map of channel to {epoch, offset}. */
+export function parseToken(token) {
+  const positions = new Map();
+  for (const entry of (token || '').split(',')) {
+    const eq = entry.indexOf('=');
+    if (eq > 0) positions.set(entry.slice(0, eq), splitId(entry.slice(eq + 1)));
+  }
+  return positions;
+}
+
+/** The resume token of positions given as [channel, {epoch, offset}] pairs. */
+export function formatToken(entries) {
+  const parts = [];
+  for (const [channel, p] of entries) parts.push(`${channel}=${p.epoch ? p.epoch + '-' : ''}${p.offset}`);
+  return parts.join(',');
+}
+
+/**
+ * Calls `onExpire` once nothing has kicked it for `ms`. A kick only records the time, so it costs nothing per
+ * message; the one timer re-arms itself for what is left.
+ */
+export class Watchdog {
+  constructor(ms, onExpire) {
+    this.ms = ms;
+    this.onExpire = onExpire;
+    this.last = Date.now();
+    this._arm(ms);
+  }
+
+  _arm(ms) {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      const idle = Date.now() - this.last;
+      if (idle >= this.ms) this.onExpire();
+      else this._arm(this.ms - idle);
+    }, ms);
+  }
+
+  /** Something arrived; `ms` optionally sets a new limit from now on. */
+  kick(ms) {
+    this.last = Date.now();
+    if (ms != null && ms !== this.ms) {
+      this.ms = ms;
+      this._arm(ms);
+    }
+  }
+
+  stop() {
+    clearTimeout(this.timer);
+  }
+}
+
+// ---- the connection ----
+
+/**
+ * One logical connection to Herald, whatever transport carries it. Keeps, per channel, the position last
+ * delivered ({epoch, offset}) and its handlers; the outbox of publishes; and the transport in use.
+ */
+class Connection {
+  constructor(base, options) {
+    this.options = { ...DEFAULTS, ...options };
+    this.base = base;
+    this.env = {
+      WebSocket: this.options.WebSocket || globalThis.WebSocket,
+      EventSource: this.options.EventSource || globalThis.EventSource,
+      fetch: this.options.fetch || globalThis.fetch?.bind(globalThis),
+    };
+    this._order = this.options.transports.filter(name => {
+      if (!TRANSPORTS[name]) throw new TypeError(`unknown transport '${name}' (ws, sse, poll)`);
+      return name === 'ws' ? !!this.env.WebSocket : name === 'sse' ? !!this.env.EventSource : true;
+    });
+    if (!this._order.length) throw new TypeError('no usable transport');
+    this._channels = new Map();   // channel -> {handlers: Set, epoch, offset}
+    this._listeners = new Map();  // event type -> Set of functions
+    this._outbox = [];            // publishes not yet acknowledged, oldest first
+    this._state = 'connecting';
+    this._transport = null;
+    this._index = 0;              // the transport being tried, in _order
+    this._lastGood = null;        // the index of the last transport that worked: where each round starts
+    this._proven = new Set();     // transports that have worked: never given up for another
+    this._attempts = 0;           // failed rounds since the last stable connection
+    this._onOnline = () => this._retryNow();
+    globalThis.addEventListener?.('online', this._onOnline);
+    // start after the caller's synchronous subscribes, so that the first stream already carries them all
+    queueMicrotask(() => this._connect());
+  }
+
+  /** 'connecting' (never open yet), 'open', 'reconnecting' (was open, or is retrying) or 'closed'. */
+  get state() {
+    return this._state;
+  }
+
+  /** The transport in use or being tried: 'ws', 'sse' or 'poll'; null between attempts and once closed. */
+  get transport() {
+    return this._transport ? this._transport.name : null;
+  }
+
+  /**
+   * Listens to 'state' ({state, transport}), 'gap' ({channel, requested, earliest, reset?, epoch?}) or 'error'
+   * (a HeraldError; its `channel` says which subscription was refused). Returns a function that stops listening.
+   */
+  on(type, listener) {
+    if (!this._listeners.has(type)) this._listeners.set(type, new Set());
+    this._listeners.get(type).add(listener);
+    return () => this._listeners.get(type).delete(listener);
+  }
+
+  _emit(type, value) {
+    for (const listener of this._listeners.get(type) || []) {
+      try {
+        listener(value);
+      } catch (e) {
+        console.error('herald: a', type, 'listener failed', e);
+      }
+    }
+  }
+
+  /**
+   * Delivers the channel's messages to `onMessage(envelope)`, each once and in order; envelope is
+   * {channel, offset, id, event, data, ts}. `since` replays what history holds after that offset first (0: all
+   * of it; `epoch` optionally names its stream). Handlers of one channel share its position, so `since` only
+   * counts for the first. Returns a function that unsubscribes.
+   */
+  subscribe(channel, onMessage, { since = null, epoch = null } = {}) {
+    if (!CHANNEL.test(channel)) throw new HeraldError('bad_channel', `not a channel name: ${channel}`);
+    if (typeof onMessage !== 'function') throw new TypeError('onMessage must be a function');
+    if (this._state === 'closed') throw new HeraldError('closed', 'the connection is closed');
+    let ch = this._channels.get(channel);
+    if (!ch) {
+      ch = { handlers: new Set(), offset: since == null ? null : Number(since), epoch: epoch || null };
+      this._channels.set(channel, ch);
+      this._transport?.subscribe(channel);
+    }
+    const handler = envelope => onMessage(envelope);
+    ch.handlers.add(handler);
+    return () => {
+      if (!ch.handlers.delete(handler) || ch.handlers.size || this._channels.get(channel) !== ch) return;
+      this._channels.delete(channel);
+      this._transport?.unsubscribe(channel);
+    };
+  }
+
+  /**
+   * Publishes `data` (any JSON value) on `channel` as `event` ('message' when null). Resolves with the ack
+   * {channel, offset, id} once the server has it. While disconnected the publish waits in a bounded queue and is
+   * sent on reconnect; one sent when the connection dropped is sent again (at least once: put an id in `data` if
+   * a duplicate matters). Rejects with a HeraldError: the server's code, or 'queue_full', 'timeout', 'closed'.
+   */
+  publish(channel, event, data) {
+    if (this._state === 'closed') return Promise.reject(new HeraldError('closed', 'the connection is closed'));
+    if (!CHANNEL.test(channel)) return Promise.reject(new HeraldError('bad_channel', `not a channel name: ${channel}`));
+    if (this._outbox.length >= this.options.maxQueue) {
+      return Promise.reject(new HeraldError('queue_full', `more than ${this.options.maxQueue} publishes waiting`));
+    }
+    return new Promise((resolve, reject) => {
+      const item = { channel, event: event || 'message', data: data === undefined ? null : data, sent: false };
+      item.settle = (error, ack) => {
+        clearTimeout(item.timer);
+        const i = this._outbox.indexOf(item);
+        if (i >= 0) this._outbox.splice(i, 1);
+        if (error) reject(error);
+        else resolve(ack);
+      };
+      item.timer = setTimeout(() => item.settle(new HeraldError('timeout',
+        `no ack within ${this.options.publishTimeout} ms (it may still have been published)`)),
+      this.options.publishTimeout);
+      this._outbox.push(item);
+      this._flush();
+    });
+  }
+
+  /** Closes the connection for good: no reconnect; waiting publishes reject with 'closed'. */
+  close() {
+    if (this._state === 'closed') return;
+    clearTimeout(this._retryTimer);
+    clearTimeout(this._stableTimer);
+    globalThis.removeEventListener?.('online', this._onOnline);
+    const t = this._transport;
+    this._transport = null;
+    t?.close();
+    for (const item of [...this._outbox]) item.settle(new HeraldError('closed', 'the connection was closed'));
+    this._setState('closed');
+  }
+
+  // ---- the transport state machine ----
+
+  /** Emits a 'state' event when the state or the transport in use changes (fallback while open). */
+  _setState(state) {
+    const transport = this.transport;
+    if (state === this._state && transport === this._shown) return;
+    this._state = state;
+    this._shown = transport;
+    this._emit('state', { state, transport });
+  }
+
+  _connect() {
+    if (this._state === 'closed') return;
+    const name = this._order[this._index];
+    this._transport = new TRANSPORTS[name](this);
+    this._transport.open();
+  }
+
+  /**
+   * A transport works. `proven`: it carried traffic; without it (SSE or poll with no channel yet) it is up for
+   * publishing, but may still be given up for the next transport if its first stream shows nothing.
+   */
+  _up(t, proven = true) {
+    if (t !== this._transport) return;
+    if (proven && !t.proven) {
+      t.proven = true;
+      this._proven.add(t.name);
+      this._lastGood = this._index;
+    }
+    if (t.up) return;
+    t.up = true;
+    this._wasOpen = true;
+    clearTimeout(this._stableTimer);
+    this._stableTimer = setTimeout(() => { this._attempts = 0; }, this.options.stableAfter);
+    this._setState('open');
+    this._flush();
+  }
+
+  /**
+   * A transport failed to open or dropped. One that never worked, failing before it opened, hands over to the
+   * next at once (fallback); otherwise wait a backoff delay and start again from the last transport that worked.
+   */
+  _down(t, reason) {
+    if (t !== this._transport) return;
+    t.close();
+    this._transport = null;
+    clearTimeout(this._stableTimer);
+    for (const item of this._outbox) {
+      if (!item.posting) item.sent = false; // no ack came: send again on the next connection
+    }
+    if (this._state === 'closed') return;
+    if (!t.proven && !this._proven.has(t.name) && this._index + 1 < this._order.length) {
+      this._index++;
+      this._connect();
+      return;
+    }
+    this._index = this._lastGood ?? 0;
+    const delay = backoffDelay(this._attempts++, this.options);
+    // emitted on every failed round, so that a page can show when the next attempt comes
+    this._state = this._wasOpen ? 'reconnecting' : 'connecting';
+    this._shown = null;
+    this._emit('state', { state: this._state, transport: null, reason, retryIn: delay });
+    this._retryTimer = setTimeout(() => this._connect(), delay);
+  }
+
+  /** The network is back ('online'): retry now instead of waiting out the backoff. */
+  _retryNow() {
+    if (this._transport || this._state === 'closed') return;
+    clearTimeout(this._retryTimer);
+    this._connect();
+  }
+
+  /** Sends what waits in the outbox, in order, if a transport is up. */
+  _flush() {
+    const t = this._transport;
+    if (!t?.up) return;
+    for (const item of this._outbox) {
+      if (!item.sent && !t.publish(item)) return; // the transport takes one at a time (HTTP): it calls again
+    }
+  }
+
+  // ---- what transports deliver ----
+
+  /** The resume token of every channel whose position is known (section 6.1). */
+  _token() {
+    return formatToken([...this._channels].filter(([, ch]) => ch.offset != null));
+  }
+
+  /** Positions the server reports (an SSE id, a poll cursor) for channels whose position is still unknown. */
+  _adopt(token) {
+    for (const [channel, p] of parseToken(token)) {
+      const ch = this._channels.get(channel);
+      if (!ch || Number.isNaN(p.offset)) continue;
+      if (ch.offset == null) Object.assign(ch, p);
+      else if (!ch.epoch && ch.offset === p.offset) ch.epoch = p.epoch;
+    }
+  }
+
+  /** WebSocket `subscribed`: where a live-only subscription starts, and the channel's epoch. */
+  _subscribed(channel, offset, epoch) {
+    const ch = this._channels.get(channel);
+    if (!ch) return;
+    if (ch.offset == null) Object.assign(ch, { offset, epoch });
+    else if (!ch.epoch) ch.epoch = epoch;
+  }
+
+  /** A gap (section 5): what is lost, or with `reset` a new stream whose offsets start again. */
+  _gap(gap) {
+    const ch = this._channels.get(gap.channel);
+    if (!ch) return;
+    if (gap.reset) {
+      ch.epoch = gap.epoch; // forget every offset seen: the new stream reuses them
+      ch.offset = gap.earliest - 1;
+    } else {
+      ch.offset = Math.max(ch.offset ?? 0, gap.earliest - 1);
+    }
+    this._emit('gap', gap);
+  }
+
+  /** An envelope: delivered unless its offset was already delivered. */
+  _envelope(envelope) {
+    const ch = this._channels.get(envelope.channel);
+    if (!ch) return;
+    const { epoch, offset } = splitId(envelope.id);
+    if (epoch && ch.epoch && epoch !== ch.epoch) {
+      // a new stream the server did not announce (it always does): treat it as a reset all the same
+      this._gap({ channel: envelope.channel, requested: (ch.offset ?? 0) + 1, earliest: offset, reset: true, epoch });
+    } else if (ch.offset != null && offset <= ch.offset) {
+      return; // seen already
+    } else if (ch.offset != null && offset > ch.offset + 1) {
+      this._gap({ channel: envelope.channel, requested: ch.offset + 1, earliest: offset });
+    }
+    ch.offset = offset;
+    if (epoch) ch.epoch = epoch;
+    for (const handler of [...ch.handlers]) {
+      try {
+        handler(envelope);
+      } catch (e) {
+        console.error('herald: a handler of', envelope.channel, 'failed', e);
+      }
+    }
+  }
+}
+
+// ---- transports: each opens one wire, reports conn._up / conn._down, and hands over what arrives ----
+
+/** Publishes one outbox item with HTTP POST (section 4), for the transports that only receive. */
+class HttpPublisher {
+  constructor(conn) {
+    this.conn = conn;
+    this.busy = false;
+  }
+
+  /** Takes one item at a time so publishes keep their order; returns false while one is in flight. */
+  publish(item, t) {
+    if (this.busy) return false;
+    this.busy = true;
+    item.sent = item.posting = true;
+    const { conn } = this;
+    let failed = false;
+    const url = new URL(`api/channels/${encodeURIComponent(item.channel)}/messages`, conn.base);
+    url.searchParams.set('event', item.event);
+    conn.env.fetch(url, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(item.data),
+    }).then(async response => {
+      const body = await response.json().catch(() => null);
+      if (response.ok) item.settle(null, { channel: body.channel, offset: body.offset, id: body.id });
+      else if (response.status >= 500) throw new Error(`HTTP ${response.status}`);
+      else item.settle(new HeraldError(body?.error?.code || 'bad_request', body?.error?.message));
+    }).catch(() => {
+      failed = true;
+      item.sent = false; // no answer: send it again
+    }).finally(() => {
+      this.busy = item.posting = false;
+      // after a failure on a transport still in use, wait a little rather than hammer a server that is down
+      if (failed && conn._transport === t) t.retry = setTimeout(() => conn._flush(), conn.options.reconnectDelay);
+      else conn._flush();
+    });
+    return false;
+  }
+}
+
+/** What SSE and long-polling share: they only receive, and publish with HTTP POST; any channel change renews. */
+class ReceiveOnlyTransport {
+  constructor(conn, name) {
+    this.conn = conn;
+    this.name = name;
+    this.up = false;
+    this.http = new HttpPublisher(conn);
+  }
+
+  unsubscribe(channel) {
+    this.subscribe(channel);
+  }
+
+  publish(item) {
+    return this.http.publish(item, this);
+  }
+}
+
+/** WebSocket (section 7): subscribe, publish and ping frames on one socket. */
+class WsTransport {
+  constructor(conn) {
+    this.conn = conn;
+    this.name = 'ws';
+    this.up = false;
+    this.refs = 0;
+    this.pending = new Map(); // ref -> outbox item awaiting its ack
+  }
+
+  open() {
+    const { conn } = this;
+    const url = new URL('ws', conn.base);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    const o = conn.options;
+    this.watchdog = new Watchdog(o.openTimeout, () => conn._down(this, 'no frames'));
+    try {
+      this.ws = new conn.env.WebSocket(url.href);
+    } catch (e) {
+      queueMicrotask(() => conn._down(this, 'cannot open'));
+      return;
+    }
+    this.ws.onopen = () => {
+      this.send({ type: 'ping', ref: 'hello' }); // the first reply proves frames flow both ways
+      for (const channel of conn._channels.keys()) this.subscribe(channel);
+    };
+    this.ws.onmessage = event => {
+      this.lastSeen = Date.now();
+      this.pingSent = null;
+      if (!this.up) {
+        this.watchdog.stop();
+        this.pinger = setInterval(() => this.beat(), Math.min(o.heartbeatInterval, o.heartbeatTimeout) / 2);
+      }
+      conn._up(this);
+      this.frame(JSON.parse(event.data));
+    };
+    this.ws.onclose = () => conn._down(this, 'closed');
+  }
+
+  /**
+   * A ping once the socket has been quiet for heartbeatInterval; dead if it is not answered within
+   * heartbeatTimeout. Liveness is measured from the ping, not from the last frame, because a hidden tab may run
+   * this timer only once a minute while frames (network events) still arrive at once.
+   */
+  beat() {
+    const now = Date.now();
+    const o = this.conn.options;
+    if (this.pingSent != null) {
+      if (now - this.pingSent >= o.heartbeatTimeout) this.conn._down(this, 'heartbeat timeout');
+    } else if (now - this.lastSeen >= o.heartbeatInterval) {
+      this.pingSent = now;
+      this.send({ type: 'ping' });
+    }
+  }
+
+  send(frame) {
+    if (this.ws?.readyState === 1) this.ws.send(JSON.stringify(frame));
+  }
+
+  frame(f) {
+    const { conn } = this;
+    switch (f.type) {
+      case 'message': conn._envelope(f); break;
+      case 'gap': conn._gap(f); break;
+      case 'subscribed': conn._subscribed(f.channel, f.offset, f.epoch); break;
+      case 'ack': this.pending.get(f.ref)?.settle(null, { channel: f.channel, offset: f.offset, id: f.id }); break;
+      case 'error': {
+        const item = this.pending.get(f.ref);
+        if (item) item.settle(new HeraldError(f.code, f.message));
+        else {
+          const channel = f.ref?.startsWith('s:') ? f.ref.slice(2) : undefined; // a refused subscribe
+          conn._emit('error', Object.assign(new HeraldError(f.code, f.message), { channel }));
+        }
+        break;
+      }
+      default: // pong, unsubscribed
+    }
+    if (f.ref) this.pending.delete(f.ref);
+  }
+
+  subscribe(channel) {
+    const ch = this.conn._channels.get(channel);
+    const frame = { type: 'subscribe', channel, ref: `s:${channel}` };
+    if (ch.offset != null) Object.assign(frame, { since: ch.offset }, ch.epoch ? { epoch: ch.epoch } : {});
+    this.send(frame);
+  }
+
+  unsubscribe(channel) {
+    this.send({ type: 'unsubscribe', channel });
+  }
+
+  publish(item) {
+    const ref = `p${++this.refs}`;
+    this.pending.set(ref, item);
+    item.sent = true;
+    this.send({ type: 'publish', channel: item.channel, event: item.event, data: item.data, ref });
+    return true;
+  }
+
+  close() {
+    this.watchdog?.stop();
+    clearInterval(this.pinger);
+    if (this.ws) {
+      this.ws.onopen = this.ws.onmessage = this.ws.onclose = null;
+      this.ws.close();
+    }
+  }
+}
+
+/**
+ * Server-Sent Events in Herald mode (sections 6, 6.3): one EventSource carries every channel; publishes go by
+ * HTTP POST. Adding or removing a channel reopens the stream with a resume token composed from the positions,
+ * so nothing is lost or repeated across the switch. EventSource's own reconnection is not used: a failed stream
+ * is closed and Herald's backoff applies, as on every transport.
+ */
+class SseTransport extends ReceiveOnlyTransport {
+  constructor(conn) {
+    super(conn, 'sse');
+  }
+
+  open() {
+    const { conn } = this;
+    this.es?.close();
+    this.watchdog?.stop();
+    const channels = [...conn._channels.keys()];
+    if (!channels.length) {
+      conn._up(this, false); // nothing to receive; publishing works over HTTP
+      return;
+    }
+    const url = new URL('sse', conn.base);
+    for (const channel of channels) url.searchParams.append('channel', channel);
+    url.searchParams.set('mode', 'herald');
+    const token = conn._token();
+    if (token) url.searchParams.set('lastEventId', token);
+    const o = conn.options;
+    this.watchdog = new Watchdog(o.openTimeout, () => conn._down(this, this.up ? 'heartbeat timeout' : 'no events'));
+    const es = this.es = new conn.env.EventSource(url.href);
+    const alive = () => {
+      this.watchdog.kick((this.interval || o.heartbeatInterval) + o.heartbeatTimeout);
+      conn._up(this);
+    };
+    es.onmessage = event => {
+      alive();
+      conn._envelope(JSON.parse(event.data));
+    };
+    es.addEventListener('herald-gap', event => {
+      alive();
+      conn._gap(JSON.parse(event.data));
+    });
+    es.addEventListener('herald-heartbeat', event => {
+      this.interval = JSON.parse(event.data).interval;
+      alive();
+      conn._adopt(event.lastEventId); // the positions of channels that have had no message yet
+    });
+    es.onerror = () => conn._down(this, 'stream failed');
+  }
+
+  /** The channel set changed: reopen once, after the caller's other synchronous changes. */
+  subscribe() {
+    if (this.reopening) return;
+    this.reopening = true;
+    queueMicrotask(() => {
+      this.reopening = false;
+      if (this.conn._transport === this) this.open();
+    });
+  }
+
+  close() {
+    this.watchdog?.stop();
+    clearTimeout(this.retry);
+    this.es?.close();
+    this.es = null;
+  }
+}
+
+/**
+ * HTTP long-polling (section 6.2), for proxies that buffer event streams: GET poll with the resume token as
+ * `since`, apply the answer's gaps then its messages, poll again with its cursor. Publishes go by HTTP POST.
+ */
+class PollTransport extends ReceiveOnlyTransport {
+  constructor(conn) {
+    super(conn, 'poll');
+  }
+
+  open() {
+    this.closed = false;
+    this.loop();
+  }
+
+  async loop() {
+    const { conn } = this;
+    const o = conn.options;
+    while (!this.closed) {
+      const channels = [...conn._channels.keys()];
+      if (!channels.length) {
+        conn._up(this, false);
+        await new Promise(resolve => { this.wake = resolve; });
+        continue;
+      }
+      const url = new URL('poll', conn.base);
+      for (const channel of channels) url.searchParams.append('channel', channel);
+      const token = conn._token();
+      if (token) url.searchParams.set('since', token);
+      const request = this.request = new AbortController();
+      // a poll the server holds is alive: after openTimeout without an answer or an error, count it as open
+      const held = setTimeout(() => conn._up(this), o.openTimeout);
+      const deadline = setTimeout(() => request.abort(), o.pollTimeout + o.heartbeatTimeout);
+      let answer;
+      try {
+        const response = await conn.env.fetch(url, { signal: request.signal, cache: 'no-store' });
+        if (!response.ok) throw new Error(`HTTP ${response.status}`);
+        answer = await response.json();
+      } catch (e) {
+        if (!this.closed && !request.changed) conn._down(this, request.signal.aborted ? 'poll timeout' : 'poll failed');
+      } finally {
+        clearTimeout(held);
+        clearTimeout(deadline);
+      }
+      if (!answer || this.closed) continue;
+      conn._up(this);
+      for (const gap of answer.gaps) conn._gap(gap);
+      for (const envelope of answer.messages) conn._envelope(envelope);
+      conn._adopt(answer.cursor);
+    }
+  }
+
+  /** The channel set changed: abandon the held poll and poll again with the new set. */
+  subscribe() {
+    if (this.request) {
+      this.request.changed = true;
+      this.request.abort();
+    }
+    this.wake?.();
+  }
+
+  close() {
+    this.closed = true;
+    clearTimeout(this.retry);
+    this.request?.abort();
+    this.wake?.();
+  }
+}
+
+const TRANSPORTS = { ws: WsTransport, sse: SseTransport, poll: PollTransport };
+
+/** The entry point. */
+export const Herald = {
+  /**
+   * Connects to the Herald at `url`, the base of its context (default: where this file was served from, so
+   * `Herald.connect()` just works on a page served by Herald). Options: see DEFAULTS above and docs/client.md;
+   * `Herald.connect(options)` takes the default url.
+   */
+  connect(url, options = {}) {
+    if (url != null && typeof url === 'object' && !(url instanceof URL)) [url, options] = [undefined, url];
+    const base = new URL(url ?? './', url == null ? import.meta.url : globalThis.location?.href);
+    if (!base.pathname.endsWith('/')) base.pathname += '/';
+    return new Connection(base, options);
+  },
+};
+
+globalThis.Herald = globalThis.Herald || Herald; // for plain <script> pages: see docs/client.md
