@@ -2,15 +2,20 @@ package dev.herald.transport;
 
 import dev.herald.core.ErrorCode;
 import dev.herald.core.HeraldException;
+import dev.herald.core.Names;
 import dev.herald.protocol.HttpErrors;
 import dev.herald.security.Caller;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashSet;
+import java.util.Set;
 
 /** What the servlet transports share: JSON answers, contract errors, the caller of a request. */
 public final class HttpIo {
+    /** Most channels one SSE stream or long-poll request may carry. */
+    public static final int MAX_CHANNELS = 256;
     private HttpIo() {
     }
 
@@ -34,6 +39,25 @@ public final class HttpIo {
     public static void error(HttpServletResponse response, int status, ErrorCode code, String message)
             throws IOException {
         json(response, status, HttpErrors.body(code, message));
+    }
+
+    /**
+     * The {@code channel} parameters of a streaming request (SSE, long-poll): at least one, each valid, at most
+     * {@value #MAX_CHANNELS}, duplicates dropped, in order. Throws {@code bad_request} or {@code bad_channel}.
+     */
+    public static Set<String> channels(HttpServletRequest request) {
+        String[] names = request.getParameterValues("channel");
+        if (names == null || names.length == 0) {
+            throw new HeraldException(ErrorCode.BAD_REQUEST, "name at least one channel: ?channel=NAME");
+        }
+        Set<String> channels = new LinkedHashSet<>();
+        for (String name : names) {
+            channels.add(Names.channel(name));
+        }
+        if (channels.size() > MAX_CHANNELS) {
+            throw new HeraldException(ErrorCode.BAD_REQUEST, "at most " + MAX_CHANNELS + " channels per request");
+        }
+        return channels;
     }
 
     /** Parses an optional non-negative integer parameter, or throws {@code bad_request}. */

@@ -4,7 +4,6 @@ import dev.herald.core.Bus;
 import dev.herald.core.Disconnect;
 import dev.herald.core.ErrorCode;
 import dev.herald.core.HeraldException;
-import dev.herald.core.Names;
 import dev.herald.core.StreamPosition;
 import dev.herald.core.Subscriber;
 import dev.herald.protocol.ResumeToken;
@@ -19,7 +18,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 
@@ -33,8 +31,6 @@ import java.util.Set;
 @WebServlet(urlPatterns = "/poll", asyncSupported = true)
 public class PollServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
-    /** Most channels one request may name. */
-    public static final int MAX_CHANNELS = 256;
 
     private transient Bus bus;
 
@@ -49,7 +45,7 @@ public class PollServlet extends HttpServlet {
         Set<String> channels;
         Map<String, StreamPosition> since;
         try {
-            channels = channels(request);
+            channels = HttpIo.channels(request);
             since = since(request.getParameter("since"), channels);
             for (String channel : channels) {
                 bus.authorize(caller, Action.SUBSCRIBE, channel);
@@ -80,20 +76,6 @@ public class PollServlet extends HttpServlet {
         }
     }
 
-    private static Set<String> channels(HttpServletRequest request) {
-        String[] names = request.getParameterValues("channel");
-        if (names == null || names.length == 0) {
-            throw new HeraldException(ErrorCode.BAD_REQUEST, "name at least one channel: ?channel=NAME");
-        }
-        Set<String> channels = new LinkedHashSet<>();
-        for (String name : names) {
-            channels.add(Names.channel(name));
-        }
-        if (channels.size() > MAX_CHANNELS) {
-            throw new HeraldException(ErrorCode.BAD_REQUEST, "at most " + MAX_CHANNELS + " channels per request");
-        }
-        return channels;
-    }
 
     /**
      * The positions of {@code since} on the requested channels (a resume token; a bare offset when one channel is

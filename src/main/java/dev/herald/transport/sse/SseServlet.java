@@ -5,7 +5,6 @@ import dev.herald.core.Disconnect;
 import dev.herald.core.ErrorCode;
 import dev.herald.core.Frame;
 import dev.herald.core.HeraldException;
-import dev.herald.core.Names;
 import dev.herald.core.StreamPosition;
 import dev.herald.core.Subscriber;
 import dev.herald.protocol.ResumeToken;
@@ -22,7 +21,6 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -41,8 +39,6 @@ import java.util.concurrent.TimeUnit;
 @WebServlet(urlPatterns = "/sse", asyncSupported = true)
 public class SseServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
-    /** Most channels one stream may carry. */
-    public static final int MAX_CHANNELS = 256;
 
     private transient Bus bus;
     private transient ScheduledExecutorService heartbeat;
@@ -93,21 +89,12 @@ public class SseServlet extends HttpServlet {
 
     @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        Set<String> channels = new LinkedHashSet<>();
+        Set<String> channels;
         Map<String, StreamPosition> resume;
         boolean heraldMode;
         Caller caller = HttpIo.caller(request, "sse");
         try {
-            String[] names = request.getParameterValues("channel");
-            if (names == null || names.length == 0) {
-                throw new HeraldException(ErrorCode.BAD_REQUEST, "name at least one channel: ?channel=NAME");
-            }
-            for (String name : names) {
-                channels.add(Names.channel(name));
-            }
-            if (channels.size() > MAX_CHANNELS) {
-                throw new HeraldException(ErrorCode.BAD_REQUEST, "at most " + MAX_CHANNELS + " channels per stream");
-            }
+            channels = HttpIo.channels(request);
             String token = request.getHeader("Last-Event-ID");
             if (token == null || token.isBlank()) {
                 token = request.getParameter("lastEventId");
