@@ -39,4 +39,6 @@ io.on('connection', (socket) => {
   });
 });
 
+server.keepAliveTimeout = 0; // the bench's publisher keeps its connections; never race its reuse with a close
+server.requestTimeout = 0;
 server.listen(port(), host(), 4096, () => started('socket.io peer', server));

@@ -55,4 +55,6 @@ wss.on('connection', (ws) => {
   ws.on('error', () => subscribers.delete(ws));
 });
 
+server.keepAliveTimeout = 0; // the bench's publisher keeps its connections; never race its reuse with a close
+server.requestTimeout = 0;
 server.listen(port(), host(), 4096, () => started('ws peer', server));

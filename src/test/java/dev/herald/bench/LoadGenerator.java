@@ -48,6 +48,7 @@ public final class LoadGenerator implements AutoCloseable {
     private final List<Connection> connections = new ArrayList<>();
     private final LongAdder errors = new LongAdder();
     private volatile Phase phase;
+    private volatile String firstPublishError;
     private long nextSeq = 1;
 
     /** Connect figures: how long N subscribers took to be subscribed, and how many failed. */
@@ -74,6 +75,7 @@ public final class LoadGenerator implements AutoCloseable {
         LifeCycle.start(scheduler);
         publisher = httpClient("127.0.0.1");
         publisher.setMaxConnectionsPerDestination(256);
+        publisher.setIdleTimeout(3000); // close idle publish connections before any server does (no reuse race)
         publisher.start();
     }
 
@@ -227,6 +229,11 @@ public final class LoadGenerator implements AutoCloseable {
                 .body(new StringRequestContent("application/json", Payload.json(seq, due)))
                 .send(result -> {
                     if (result.isFailed() || result.getResponse().getStatus() >= 300) {
+                        if (firstPublishError == null) {
+                            firstPublishError = result.isFailed() ? String.valueOf(result.getFailure())
+                                    : "HTTP " + result.getResponse().getStatus();
+                            System.out.println("  first publish error: " + firstPublishError);
+                        }
                         p.publishErrors.increment();
                     }
                 });
