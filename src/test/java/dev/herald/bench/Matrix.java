@@ -17,11 +17,12 @@ import java.util.Map;
  * The benchmark matrix, run by {@code bench/run.sh}: for each subscriber count and each server/transport (Herald
  * over WebSocket and SSE, the Node {@code ws}, {@code express-sse} and Socket.IO peers), a fresh server process, N
  * subscribers, a warm-up, a closed-loop phase (deliveries/s, CPU and write syscalls per delivery) and an open-loop
- * phase at a fixed delivery rate (latency); then an idle run per server (RSS and live heap per connection). Writes
+ * phase at a fixed delivery rate (latency), each repeated and the median run kept; then an idle run per server (RSS
+ * and live heap per connection). Writes
  * {@code <out>/<date>.csv}, {@code .md} and {@code .svg}, and the table and chart into the docs page.
  *
  * <p>Options (all optional): {@code --sizes 100,1000,5000,20000 --servers herald/ws,herald/sse,ws/ws,socket.io/ws,
- * express-sse/sse --warmup 3 --closed 8 --open 10 --open-rate 10000 --window 32 --idle 10000 --server-cpus 0
+ * express-sse/sse --warmup 8 --closed 8 --open 8 --repeat 3 --open-rate 10000 --window 32 --idle 10000 --server-cpus 0
  * --herald-jvm "-Xss256k …" --jar target/herald-standalone.jar --peers bench/peers --out bench/results
  * --docs docs/performance.md}.
  */
@@ -41,11 +42,12 @@ public final class Matrix {
         Map<String, String> opts = new LinkedHashMap<>();
         opts.put("sizes", "100,1000,5000,20000");
         opts.put("servers", "herald/ws,ws/ws,socket.io/ws,herald/sse,express-sse/sse");
-        opts.put("warmup", "3");
+        opts.put("warmup", "8");
         opts.put("closed", "8");
-        opts.put("open", "10");
+        opts.put("open", "8");
         opts.put("open-rate", "10000");
         opts.put("window", "32");
+        opts.put("repeat", "3");
         opts.put("idle", "10000");
         opts.put("server-cpus", "");
         opts.put("herald-jvm", "");
@@ -119,13 +121,20 @@ public final class Matrix {
                 int window = Integer.parseInt(opts.get("window"));
                 LoadGenerator.Outcome warm = gen.closedLoop(seconds("warmup"), window, probe);
                 log("  warm-up %.0f deliveries/s", warm.rate());
-                LoadGenerator.Outcome closed = gen.closedLoop(seconds("closed"), window, probe);
-                rows.add(Row.of(target, c, closed));
-                log("  closed: %s", summary(rows.get(rows.size() - 1)));
-                LoadGenerator.Outcome open = gen.openLoop(Double.parseDouble(opts.get("open-rate")),
-                        seconds("open"), 10, probe);
-                rows.add(Row.of(target, c, open));
-                log("  open:   %s", summary(rows.get(rows.size() - 1)));
+                int repeat = Integer.parseInt(opts.get("repeat"));
+                List<Row> closed = new ArrayList<>();
+                for (int i = 0; i < repeat; i++) {
+                    closed.add(Row.of(target, c, gen.closedLoop(seconds("closed"), window, probe)));
+                    log("  closed: %s", summary(closed.get(i)));
+                }
+                List<Row> open = new ArrayList<>();
+                for (int i = 0; i < repeat; i++) {
+                    open.add(Row.of(target, c, gen.openLoop(Double.parseDouble(opts.get("open-rate")),
+                            seconds("open"), 10, probe)));
+                    log("  open:   %s", summary(open.get(i)));
+                }
+                rows.add(median(closed, Row::deliveriesPerSecond));
+                rows.add(median(open, r -> r.p99()));
             }
             if (!server.alive()) {
                 log("  the server died; see %s", logs);
@@ -183,6 +192,13 @@ public final class Matrix {
             cmd.addAll(List.of("node", "--expose-gc", Path.of(opts.get("peers"), script).toString(), "--port", "0"));
         }
         return ServerProcess.start(cmd, jvm, logs.resolve(logName + ".log"));
+    }
+
+    /** The run whose {@code metric} is the median of the repeats (the noisy machine's outliers left out). */
+    private static Row median(List<Row> runs, java.util.function.ToDoubleFunction<Row> metric) {
+        List<Row> sorted = new ArrayList<>(runs);
+        sorted.sort(java.util.Comparator.comparingDouble(metric));
+        return sorted.get(sorted.size() / 2);
     }
 
     private static Target target(String label, URI base) {
