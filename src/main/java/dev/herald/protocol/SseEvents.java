@@ -41,6 +41,23 @@ public final class SseEvents {
         return b.toString().getBytes(StandardCharsets.UTF_8);
     }
 
+    /**
+     * The whole event of an envelope on a stream that carries only its channel, as UTF-8: its {@code id:} line (the
+     * resume token {@code <channel>=<epoch>-<offset>}, the same for every such stream) and {@link #envelopeTail}.
+     * Computed once per publish and shared, so a single-channel subscriber costs no encoding at all.
+     */
+    public static byte[] singleChannelEvent(Envelope e) {
+        return e.encoded(SseEvents::encodeSingleChannelEvent);
+    }
+
+    private static byte[] encodeSingleChannelEvent(Envelope e) {
+        byte[] id = ("id: " + e.channel() + "=" + e.id()).getBytes(StandardCharsets.UTF_8);
+        byte[] tail = envelopeTail(e);
+        byte[] event = java.util.Arrays.copyOf(id, id.length + tail.length);
+        System.arraycopy(tail, 0, event, id.length, tail.length);
+        return event;
+    }
+
     /** The bytes {@code "id: "}. */
     public static byte[] idPrefix() {
         return ID.clone();

@@ -114,11 +114,15 @@ final class ServerProcess implements AutoCloseable {
     /** Runs a full GC in the server, then returns its live heap in bytes (Java heap or V8 heap). */
     long heapAfterGc() throws IOException, InterruptedException {
         if (!jvm) {
-            HttpClient http = HttpClient.newHttpClient();
+            // HTTP/1.1: an h2c upgrade header would be taken for a WebSocket upgrade by the ws and Socket.IO peers
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("stats"))
                     .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
             Matcher m = Pattern.compile("\"heapUsed\":(\\d+)").matcher(r.body());
-            return m.find() ? Long.parseLong(m.group(1)) : -1;
+            if (!m.find()) {
+                throw new IOException("GET /stats answered " + r.statusCode() + ": " + r.body());
+            }
+            return Long.parseLong(m.group(1));
         }
         jcmd("GC.run");
         long used = 0;

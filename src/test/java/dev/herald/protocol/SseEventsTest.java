@@ -39,6 +39,9 @@ class SseEventsTest {
         assertThat(tail).isEqualTo("\nevent: price\ndata: {\"channel\":\"prices:ACME\",\"offset\":42,\"id\":\"ep-42\","
                 + "\"event\":\"price\",\"data\":{\"p\":\"a\\nb\"},\"ts\":1764000000000}\n\n");
         assertThat(SseEvents.envelopeTail(e)).isSameAs(SseEvents.envelopeTail(e));
+        String whole = new String(SseEvents.singleChannelEvent(e), StandardCharsets.UTF_8);
+        assertThat(whole).isEqualTo("id: " + e.channel() + "=" + e.id() + tail);
+        assertThat(SseEvents.singleChannelEvent(e)).isSameAs(SseEvents.singleChannelEvent(e));
     }
 
     @Test

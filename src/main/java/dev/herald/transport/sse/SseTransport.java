@@ -129,12 +129,21 @@ final class SseTransport implements Transport, WriteListener {
     }
 
     private byte[] encode(List<Outbound> batch) {
+        if (batch.size() == 1 && batch.get(0) instanceof Envelope e
+                && (positions.isEmpty() || positions.size() == 1 && positions.containsKey(e.channel()))) {
+            positions.put(e.channel(), e.id());
+            return SseEvents.singleChannelEvent(e); // shared, never modified: no copy
+        }
         ByteArrayOutputStream b = new ByteArrayOutputStream(256 * batch.size());
         for (Outbound item : batch) {
             if (item instanceof Envelope e) {
                 positions.put(e.channel(), e.id());
-                b.writeBytes(token("id: "));
-                b.writeBytes(SseEvents.envelopeTail(e));
+                if (positions.size() == 1) {
+                    b.writeBytes(SseEvents.singleChannelEvent(e)); // shared by every single-channel stream
+                } else {
+                    b.writeBytes(token("id: "));
+                    b.writeBytes(SseEvents.envelopeTail(e));
+                }
             } else if (item instanceof Frame f) {
                 b.writeBytes(f.text().getBytes(StandardCharsets.UTF_8));
             } else if (item instanceof Subscribed s) {
