@@ -50,7 +50,7 @@ public final class Matrix {
         opts.put("repeat", "3");
         opts.put("idle", "10000");
         opts.put("server-cpus", "");
-        opts.put("herald-jvm", "");
+        opts.put("herald-jvm", "-XX:+UseParallelGC -Xmx1g -XX:MaxNewSize=64m -Xss512k");
         opts.put("jar", "target/herald-standalone.jar");
         opts.put("peers", "bench/peers");
         opts.put("out", "bench/results");
