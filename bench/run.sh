@@ -38,5 +38,10 @@ if [ -n "${BENCH_SERVER_CPUS:-}" ]; then
   args+=(--server-cpus "$BENCH_SERVER_CPUS")
 fi
 
-exec "${pin[@]}" java -Xmx3g -XX:+UseParallelGC -cp "$CP" dev.herald.bench.Matrix \
-  --command "bench/run.sh $*" "${docs[@]}" "${args[@]}"
+"${pin[@]}" java -Xmx3g -XX:+UseParallelGC -cp "$CP" dev.herald.bench.Matrix \
+  --command "bench/run.sh${*:+ $*}" "${docs[@]}" "${args[@]}"
+
+# A PNG beside the SVG for viewers that show no SVG (Debian: librsvg2-bin), when the converter is there.
+if command -v rsvg-convert >/dev/null && [ ${#docs[@]} -gt 0 ]; then
+  rsvg-convert -b white -o docs/performance.png docs/performance.svg
+fi

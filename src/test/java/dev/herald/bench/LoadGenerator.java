@@ -226,6 +226,7 @@ public final class LoadGenerator implements AutoCloseable {
 
     private void publish(Phase p, long seq, long due) {
         publisher.newRequest(target.publish()).method(HttpMethod.POST)
+                .idleTimeout(2, TimeUnit.MINUTES) // a backlogged peer may answer late; the message still counts
                 .body(new StringRequestContent("application/json", Payload.json(seq, due)))
                 .send(result -> {
                     if (result.isFailed() || result.getResponse().getStatus() >= 300) {

@@ -104,7 +104,7 @@ final class SvgChart {
             return 1;
         }
         double p = Math.pow(10, Math.floor(Math.log10(max)));
-        for (double m : new double[] {1, 2, 2.5, 5, 10}) {
+        for (double m : new double[] {1, 2, 4, 6, 8, 10}) {
             if (m * p >= max) {
                 return m * p;
             }
@@ -117,7 +117,7 @@ final class SvgChart {
             return String.format(Locale.ROOT, "%.1fM", v / 1e6);
         }
         if (v >= 1000) {
-            return String.format(Locale.ROOT, "%.0fk", v / 1e3);
+            return String.format(Locale.ROOT, "%.1fk", v / 1e3).replace(".0k", "k");
         }
         return v >= 10 ? String.format(Locale.ROOT, "%.0f", v) : String.format(Locale.ROOT, "%.2f", v);
     }
