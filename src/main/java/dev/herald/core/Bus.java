@@ -63,13 +63,14 @@ public class Bus {
         this.broker = broker;
         this.authorizer = authorizer;
         this.clock = clock;
-        this.hub = new Hub(broker);
         AtomicInteger n = new AtomicInteger();
-        this.fanout = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
+        int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
+        this.fanout = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "herald-fanout-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
+        this.hub = new Hub(broker, fanout, threads);
         this.jsonb = JsonbBuilder.create();
         broker.start(hub);
     }

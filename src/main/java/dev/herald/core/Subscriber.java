@@ -16,8 +16,9 @@ import java.util.function.Consumer;
  * One connection as the core sees it, whatever its transport: the channels it subscribed to, where each one
  * stands (offset and epoch), and a bounded queue of what it has yet to be sent.
  *
- * <p><b>Fan-out never blocks.</b> A publish only appends to this queue (a lock-free offer) and schedules a drain on
- * Herald's fan-out executor; the drain hands batches to the {@link Transport} one write at a time. When more than
+ * <p><b>Fan-out never blocks.</b> A publish reaches this subscriber through its {@link Lane}, which appends to this
+ * queue (a lock-free offer) and then starts a drain on the lane's thread; replies queued by {@link #send} schedule
+ * the drain on Herald's fan-out executor. The drain hands batches to the {@link Transport}, one write at a time. When more than
  * {@code queueLimit} items wait, the subscriber is closed with {@link Disconnect#SLOW} instead of slowing the
  * publisher or growing without bound.
  *
@@ -45,6 +46,8 @@ public final class Subscriber {
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean writing;
     private volatile Disconnect closeReason;
+    /** Set while its {@link Lane} has this subscriber in the list to flush; only the lane's thread touches it. */
+    boolean touched;
     private final Transport.WriteCallback written = new Transport.WriteCallback() {
         @Override
         public void succeeded() {
@@ -70,6 +73,10 @@ public final class Subscriber {
         this.executor = executor;
         this.queueLimit = queueLimit;
         this.onClose = onClose;
+    }
+
+    long id() {
+        return id;
     }
 
     public Caller caller() {
@@ -181,13 +188,24 @@ public final class Subscriber {
         schedule();
     }
 
-    /** A live envelope from the hub. Never blocks. */
+    /** A live envelope: queues it and schedules a write. Never blocks. */
     void deliver(Envelope e) {
+        if (offer(e)) {
+            schedule();
+        }
+    }
+
+    /**
+     * A live envelope from this subscriber's {@link Lane}: queues it without starting a write. Returns true if
+     * something was queued, so the lane must {@link #flush} this subscriber. Never blocks.
+     */
+    boolean offer(Envelope e) {
         ChannelState state = channels.get(e.channel());
         if (state == null || closed.get()) {
-            return;
+            return false;
         }
         boolean slow = false;
+        boolean queuedOne = false;
         synchronized (state) {
             if (state.held != null) {
                 if (state.held.size() >= queueLimit) {
@@ -197,12 +215,20 @@ public final class Subscriber {
                 }
             } else if (queued.get() >= queueLimit) {
                 slow = true;
-            } else if (live(state, e)) {
-                schedule();
+            } else {
+                queuedOne = live(state, e);
             }
         }
         if (slow) {
             close(Disconnect.SLOW);
+        }
+        return queuedOne;
+    }
+
+    /** Starts writing what is queued on the calling (fan-out) thread, unless a write or drain is under way. */
+    void flush() {
+        if (wip.getAndIncrement() == 0) {
+            drain();
         }
     }
 

@@ -64,6 +64,31 @@ public final class SseEvents {
         return event(new StringBuilder(64), "herald-heartbeat", "{\"interval\":" + intervalMillis + "}").toString();
     }
 
+    /**
+     * The whole event of an envelope on a stream that carries only its channel, as UTF-8: its {@code id:} line (the
+     * resume token {@code <channel>=<epoch>-<offset>}, the same for every such stream) and {@link #envelopeTail} (or
+     * {@link #unnamedEnvelopeTail} in Herald mode). Computed once per publish and shared, so a single-channel
+     * subscriber costs no encoding at all.
+     */
+    public static byte[] singleChannelEvent(Envelope e, boolean unnamed) {
+        return unnamed ? e.encoded(SseEvents::encodeSingleChannelUnnamed) : e.encoded(SseEvents::encodeSingleChannel);
+    }
+
+    private static byte[] encodeSingleChannel(Envelope e) {
+        return withId(e, envelopeTail(e));
+    }
+
+    private static byte[] encodeSingleChannelUnnamed(Envelope e) {
+        return withId(e, unnamedEnvelopeTail(e));
+    }
+
+    private static byte[] withId(Envelope e, byte[] tail) {
+        byte[] id = ("id: " + e.channel() + "=" + e.id()).getBytes(StandardCharsets.UTF_8);
+        byte[] event = java.util.Arrays.copyOf(id, id.length + tail.length);
+        System.arraycopy(tail, 0, event, id.length, tail.length);
+        return event;
+    }
+
     /** The bytes {@code "id: "}. */
     public static byte[] idPrefix() {
         return ID.clone();

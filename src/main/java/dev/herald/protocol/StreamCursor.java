@@ -36,6 +36,11 @@ public final class StreamCursor {
         positions.put(channel, epoch == null ? Long.toString(offset) : epoch + "-" + offset);
     }
 
+    /** True when the stream's only channel is {@code channel}: its token is then that channel's position alone. */
+    public boolean isOnly(String channel) {
+        return positions.size() == 1 && positions.containsKey(channel);
+    }
+
     /** Appends the resume token of every position so far. */
     public StringBuilder appendTo(StringBuilder out) {
         return ResumeToken.format(out, positions);

@@ -12,6 +12,7 @@ import org.eclipse.jetty.ee10.webapp.WebAppContext;
 import org.eclipse.jetty.ee10.websocket.jakarta.server.config.JakartaWebSocketConfiguration;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import dev.herald.transport.ws.WebSocketBatching;
 
 /**
  * The standalone runner: embedded Jetty 12 serving {@code herald-servlet.war} (Herald with Weld and Yasson inside)
@@ -65,6 +66,7 @@ public final class HeraldServer {
         app.addConfiguration(new EnvConfiguration(), new PlusConfiguration(), new AnnotationConfiguration(),
                 new JakartaWebSocketConfiguration());
         app.setThrowUnavailableOnStartupException(true);
+        app.setAttribute(WebSocketBatching.FLUSH_ATTRIBUTE, JettyFlush.INSTANCE);
         server.setHandler(app);
         server.setStopAtShutdown(true);
         server.setStopTimeout(5000);

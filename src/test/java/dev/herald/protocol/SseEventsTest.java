@@ -39,6 +39,12 @@ class SseEventsTest {
         assertThat(tail).isEqualTo("\nevent: price\ndata: {\"channel\":\"prices:ACME\",\"offset\":42,\"id\":\"ep-42\","
                 + "\"event\":\"price\",\"data\":{\"p\":\"a\\nb\"},\"ts\":1764000000000}\n\n");
         assertThat(SseEvents.envelopeTail(e)).isSameAs(SseEvents.envelopeTail(e));
+        String whole = new String(SseEvents.singleChannelEvent(e, false), StandardCharsets.UTF_8);
+        assertThat(whole).isEqualTo("id: " + e.channel() + "=" + e.id() + tail);
+        assertThat(SseEvents.singleChannelEvent(e, false)).isSameAs(SseEvents.singleChannelEvent(e, false));
+        String unnamed = new String(SseEvents.singleChannelEvent(e, true), StandardCharsets.UTF_8);
+        assertThat(unnamed).isEqualTo("id: " + e.channel() + "=" + e.id()
+                + new String(SseEvents.unnamedEnvelopeTail(e), StandardCharsets.UTF_8)).doesNotContain("event:");
     }
 
     @Test

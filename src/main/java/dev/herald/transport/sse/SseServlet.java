@@ -39,6 +39,12 @@ import java.util.concurrent.TimeUnit;
 @WebServlet(urlPatterns = "/sse", asyncSupported = true)
 public class SseServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
+    /**
+     * The response buffer of a stream. Containers keep a buffer of this size for as long as the response is open
+     * (Jetty's default is 32 KiB, held by every idle stream); events are small and a batch larger than this is
+     * written straight through, so a small one costs nothing but memory saved.
+     */
+    static final int STREAM_BUFFER = 2048;
 
     private transient Bus bus;
     private transient ScheduledExecutorService heartbeat;
@@ -115,6 +121,7 @@ public class SseServlet extends HttpServlet {
 
         response.setStatus(200);
         response.setContentType("text/event-stream");
+        response.setBufferSize(STREAM_BUFFER);
         response.setHeader("Cache-Control", "no-cache, no-transform");
         response.setHeader("X-Accel-Buffering", "no");
         AsyncContext async = request.startAsync();

@@ -130,12 +130,22 @@ final class SseTransport implements Transport, WriteListener {
     }
 
     private byte[] encode(List<Outbound> batch) {
+        if (batch.size() == 1 && batch.get(0) instanceof Envelope e) {
+            cursor.advance(e);
+            if (cursor.isOnly(e.channel())) {
+                return SseEvents.singleChannelEvent(e, unnamed); // shared by every such stream, never modified
+            }
+        }
         ByteArrayOutputStream b = new ByteArrayOutputStream(256 * batch.size());
         for (Outbound item : batch) {
             cursor.advance(item);
             if (item instanceof Envelope e) {
-                b.writeBytes(token());
-                b.writeBytes(unnamed ? SseEvents.unnamedEnvelopeTail(e) : SseEvents.envelopeTail(e));
+                if (cursor.isOnly(e.channel())) {
+                    b.writeBytes(SseEvents.singleChannelEvent(e, unnamed));
+                } else {
+                    b.writeBytes(token());
+                    b.writeBytes(unnamed ? SseEvents.unnamedEnvelopeTail(e) : SseEvents.envelopeTail(e));
+                }
             } else if (item instanceof Frame f) {
                 b.writeBytes(f.text().getBytes(StandardCharsets.UTF_8));
             } else if (item instanceof Subscribed) {

@@ -9,8 +9,21 @@ import jakarta.websocket.server.ServerEndpointConfig;
  * ({@link Unmanaged}): CDI keeps no reference to them, so a closed connection leaves nothing behind.
  */
 public class CdiEndpointConfigurator extends ServerEndpointConfig.Configurator {
+    /**
+     * One {@link Unmanaged} per endpoint class, reused for every connection: building it resolves the bean manager
+     * and the class's injection target, which cost more than the rest of a WebSocket handshake.
+     */
+    private final ClassValue<Unmanaged<?>> unmanaged = new ClassValue<>() {
+        @Override
+        protected Unmanaged<?> computeValue(Class<?> type) {
+            return new Unmanaged<>(type);
+        }
+    };
+
     @Override
+    @SuppressWarnings("unchecked")
     public <T> T getEndpointInstance(Class<T> endpointClass) {
-        return new Unmanaged<>(endpointClass).newInstance().produce().inject().postConstruct().get();
+        Unmanaged<T> u = (Unmanaged<T>) unmanaged.get(endpointClass);
+        return u.newInstance().produce().inject().postConstruct().get();
     }
 }

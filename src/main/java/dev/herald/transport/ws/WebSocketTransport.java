@@ -16,19 +16,36 @@ import jakarta.websocket.Session;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * Writes a subscriber's items to a WebSocket session as text frames, one asynchronous send at a time (containers
  * refuse overlapping sends). Message frames are the per-publish encoding shared by all subscribers.
+ *
+ * <p>Where the container offers a non-blocking flush ({@link WebSocketBatching}), batching is allowed on the
+ * session: the frames of a batch are gathered in the container's output buffer (each send completes at once) and the
+ * flush at the end of the batch writes them together, so a batch costs one socket write (one per output buffer)
+ * rather than one per frame.
  */
 final class WebSocketTransport implements Transport {
     private final Session session;
     private final RemoteEndpoint.Async remote;
+    private final BiConsumer<Session, Consumer<Throwable>> flush;
     private volatile boolean failed;
 
     WebSocketTransport(Session session) {
         this.session = session;
         this.remote = session.getAsyncRemote();
+        BiConsumer<Session, Consumer<Throwable>> f = WebSocketBatching.flush();
+        if (f != null) {
+            try {
+                remote.setBatchingAllowed(true); // off -> on never flushes, so never blocks
+            } catch (IOException | RuntimeException e) {
+                f = null;
+            }
+        }
+        this.flush = f;
     }
 
     @Override
@@ -70,14 +87,16 @@ final class WebSocketTransport implements Transport {
     }
 
     /**
-     * Sends a batch in order, each send started when the previous one completed. A trampoline: a completion that
-     * arrives inline (inside {@code sendText}) only bumps the counter, so the stack never grows with the batch.
+     * Sends a batch in order, each send started when the previous one completed, then flushes it when batching. A
+     * trampoline: a completion that arrives inline (inside {@code sendText} or the flush) only bumps the counter, so
+     * the stack never grows with the batch.
      */
     private final class Sends implements SendHandler {
         private final List<Outbound> batch;
         private final WriteCallback callback;
         private final AtomicInteger signals = new AtomicInteger();
         private int next;
+        private boolean flushed;
 
         Sends(List<Outbound> batch, WriteCallback callback) {
             this.batch = batch;
@@ -93,6 +112,14 @@ final class WebSocketTransport implements Transport {
             }
         }
 
+        private void flushed(Throwable failure) {
+            if (failure == null) {
+                signal();
+            } else {
+                callback.failed(failure);
+            }
+        }
+
         void signal() {
             if (signals.getAndIncrement() != 0) {
                 return;
@@ -103,6 +130,14 @@ final class WebSocketTransport implements Transport {
                     String text = encode(batch.get(next++));
                     try {
                         remote.sendText(text, this);
+                    } catch (RuntimeException e) {
+                        callback.failed(e);
+                        return;
+                    }
+                } else if (flush != null && !flushed) {
+                    flushed = true;
+                    try {
+                        flush.accept(session, this::flushed);
                     } catch (RuntimeException e) {
                         callback.failed(e);
                         return;

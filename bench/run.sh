@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The benchmark matrix of docs/performance.md: Herald (standalone runner) and its Node peers (ws, express-sse,
+# Socket.IO) side by side on the same load, on this machine's loopback.
+#
+#   bench/run.sh                      # the full matrix (about 40 minutes on 2 cores); updates docs/performance.md
+#   bench/run.sh --quick              # N=100,1000 only, short phases, no docs update
+#   bench/run.sh --sizes 1000 --servers herald/ws,ws/ws   # any Matrix option (see dev.herald.bench.Matrix)
+#
+# BENCH_SERVER_CPUS=0 pins every server to CPU 0 and the load generator to the other CPUs (taskset).
+# Writes bench/results/<date>.{csv,md,svg}; server logs go to target/bench-logs/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Tens of thousands of sockets: raise the soft open-files limit to the hard one (children inherit it).
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+command -v node >/dev/null || { echo "bench/run.sh: node (>= 18) is required for the peers" >&2; exit 1; }
+if [ ! -d bench/peers/node_modules ]; then
+  echo "bench/run.sh: installing the peers (npm ci in bench/peers)"
+  (cd bench/peers && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+mvn -q -B -ntp package -DskipTests
+mvn -q -B -ntp dependency:build-classpath -Dmdep.outputFile=target/bench.cp -Dmdep.includeScope=test
+CP="target/test-classes:target/classes:$(cat target/bench.cp)"
+
+args=("$@")
+docs=(--docs docs/performance.md)
+if [ "${1:-}" = "--quick" ]; then
+  args=(--sizes 100,1000 --warmup 3 --closed 4 --open 4 --repeat 1 --idle 1000 "${@:2}")
+  docs=()
+fi
+
+pin=()
+if [ -n "${BENCH_SERVER_CPUS:-}" ]; then
+  others=$(python3 -c "import os; s=set(range(os.cpu_count()))-{int(c) for c in '${BENCH_SERVER_CPUS}'.split(',')}; print(','.join(map(str,sorted(s))) or '0')")
+  pin=(taskset -c "$others")
+  args+=(--server-cpus "$BENCH_SERVER_CPUS")
+fi
+
+"${pin[@]}" java -Xmx3g -XX:+UseParallelGC -cp "$CP" dev.herald.bench.Matrix \
+  --command "bench/run.sh${*:+ $*}" "${docs[@]}" "${args[@]}"
+
+# A PNG beside the SVG for viewers that show no SVG (Debian: librsvg2-bin), when the converter is there.
+if command -v rsvg-convert >/dev/null && [ ${#docs[@]} -gt 0 ]; then
+  rsvg-convert -b white -o docs/performance.png docs/performance.svg
+fi

@@ -1,0 +1,226 @@
+package dev.herald.bench;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The benchmark matrix, run by {@code bench/run.sh}: for each subscriber count and each server/transport (Herald
+ * over WebSocket and SSE, the Node {@code ws}, {@code express-sse} and Socket.IO peers), a fresh server process, N
+ * subscribers, a warm-up, a closed-loop phase (deliveries/s, CPU and write syscalls per delivery) and an open-loop
+ * phase at a fixed delivery rate (latency), each repeated and the median run kept; then an idle run per server (RSS
+ * and live heap per connection). Writes
+ * {@code <out>/<date>.csv}, {@code .md} and {@code .svg}, and the table and chart into the docs page.
+ *
+ * <p>Options (all optional): {@code --sizes 100,1000,5000,20000 --servers herald/ws,herald/sse,ws/ws,socket.io/ws,
+ * express-sse/sse --warmup 8 --closed 8 --open 8 --repeat 3 --open-rate 10000 --window 32 --idle 10000 --server-cpus 0
+ * --herald-jvm "-Xss256k …" --jar target/herald-standalone.jar --peers bench/peers --out bench/results
+ * --docs docs/performance.md}.
+ */
+public final class Matrix {
+    /** File descriptors a server keeps for itself (jars, selectors, logs) below the process limit. */
+    private static final int FD_RESERVE = 300;
+    private final Map<String, String> opts;
+    private final Path logs;
+
+    private Matrix(Map<String, String> opts) throws IOException {
+        this.opts = opts;
+        this.logs = Path.of("target", "bench-logs");
+        Files.createDirectories(logs);
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> opts = new LinkedHashMap<>();
+        opts.put("sizes", "100,1000,5000,20000");
+        opts.put("servers", "herald/ws,ws/ws,socket.io/ws,herald/sse,express-sse/sse");
+        opts.put("warmup", "8");
+        opts.put("closed", "8");
+        opts.put("open", "8");
+        opts.put("open-rate", "10000");
+        opts.put("window", "32");
+        opts.put("repeat", "3");
+        opts.put("idle", "10000");
+        opts.put("server-cpus", "");
+        opts.put("herald-jvm", "-XX:+UseParallelGC -Xmx1g -XX:MaxNewSize=64m -Xss512k");
+        opts.put("jar", "target/herald-standalone.jar");
+        opts.put("peers", "bench/peers");
+        opts.put("out", "bench/results");
+        opts.put("docs", "");
+        opts.put("command", "bench/run.sh");
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            String key = args[i].replaceFirst("^--", "");
+            if (!opts.containsKey(key)) {
+                throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+            opts.put(key, args[i + 1]);
+        }
+        new Matrix(opts).run();
+    }
+
+    private void run() throws Exception {
+        String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd-HHmm"));
+        Path out = Path.of(opts.get("out"));
+        Files.createDirectories(out);
+        Path csv = out.resolve(stamp + ".csv");
+        Files.writeString(csv, Row.HEADER + "\n");
+        List<Row> rows = new ArrayList<>();
+        int fdLimit = Machine.openFilesLimit();
+        List<String> servers = Arrays.asList(opts.get("servers").split(","));
+        for (String size : opts.get("sizes").split(",")) {
+            if (size.isBlank()) {
+                continue;
+            }
+            int n = Math.min(Integer.parseInt(size.trim()), fdLimit - FD_RESERVE);
+            for (String label : servers) {
+                for (Row r : load(label, n)) {
+                    rows.add(r);
+                    Files.writeString(csv, r.csv() + "\n", java.nio.file.StandardOpenOption.APPEND);
+                }
+            }
+        }
+        int idle = Math.min(Integer.parseInt(opts.get("idle")), fdLimit - FD_RESERVE);
+        if (idle > 0) {
+            for (String label : servers) {
+                Row r = idle(label, idle);
+                rows.add(r);
+                Files.writeString(csv, r.csv() + "\n", java.nio.file.StandardOpenOption.APPEND);
+            }
+        }
+        String command = opts.get("command");
+        Report report = new Report(rows, Machine.describe(opts.get("server-cpus")), command, stamp,
+                Integer.parseInt(opts.get("open-rate")));
+        Files.writeString(out.resolve(stamp + ".md"), report.markdown(stamp + ".svg"));
+        Files.writeString(out.resolve(stamp + ".svg"), new SvgChart(rows).svg());
+        if (!opts.get("docs").isBlank()) {
+            Path docs = Path.of(opts.get("docs"));
+            Files.writeString(docs.resolveSibling("performance.svg"), new SvgChart(rows).svg());
+            report.intoDocs(docs, "performance.svg");
+        }
+        System.out.println("wrote " + csv + " and its .md and .svg");
+    }
+
+    /** One load point: fresh server, N subscribers, warm-up, closed loop, open loop. */
+    private List<Row> load(String label, int n) throws Exception {
+        List<Row> rows = new ArrayList<>();
+        try (ServerProcess server = start(label, label.replace('/', '-') + "-" + n)) {
+            Target target = target(label, server.base());
+            LoadGenerator.UsageProbe probe = server::usage;
+            try (LoadGenerator gen = new LoadGenerator(target)) {
+                LoadGenerator.Connected c = gen.connect(n, 200);
+                log("%s n=%d: %d subscribed in %.1f s (%d failed), server fds %d", label, n, n - c.failed(),
+                        c.seconds(), c.failed(), server.openFiles());
+                int window = Integer.parseInt(opts.get("window"));
+                LoadGenerator.Outcome warm = gen.closedLoop(seconds("warmup"), window, probe);
+                log("  warm-up %.0f deliveries/s", warm.rate());
+                int repeat = Integer.parseInt(opts.get("repeat"));
+                List<Row> closed = new ArrayList<>();
+                for (int i = 0; i < repeat; i++) {
+                    closed.add(Row.of(target, c, gen.closedLoop(seconds("closed"), window, probe)));
+                    log("  closed: %s", summary(closed.get(i)));
+                }
+                List<Row> open = new ArrayList<>();
+                for (int i = 0; i < repeat; i++) {
+                    open.add(Row.of(target, c, gen.openLoop(Double.parseDouble(opts.get("open-rate")),
+                            seconds("open"), 10, probe)));
+                    log("  open:   %s", summary(open.get(i)));
+                }
+                rows.add(median(closed, Row::deliveriesPerSecond));
+                rows.add(median(open, r -> r.p99()));
+            }
+            if (!server.alive()) {
+                log("  the server died; see %s", logs);
+            }
+        }
+        return rows;
+    }
+
+    /** RSS and live heap per idle connection: both measured after a full GC, before and after N connections. */
+    private Row idle(String label, int n) throws Exception {
+        try (ServerProcess server = start(label, label.replace('/', '-') + "-idle-" + n)) {
+            Target target = target(label, server.base());
+            long heap0 = server.heapAfterGc();
+            long rss0 = server.usage().rssBytes();
+            try (LoadGenerator gen = new LoadGenerator(target)) {
+                LoadGenerator.Connected c = gen.connect(n, 200);
+                LoadGenerator.Outcome ping = gen.openLoop(n, Duration.ofSeconds(1), 1, LoadGenerator.UsageProbe.NONE);
+                long heap1 = server.heapAfterGc();
+                long rss1 = server.usage().rssBytes();
+                int ok = n - c.failed();
+                Row r = new Row(target.name(), target.transport(), ok, "idle", ping.published(), ping.delivered(),
+                        0, -1, -1, -1, -1, ping.lost(), ping.duplicates(), ping.publishErrors(),
+                        c.failed() + ping.connectionErrors(), c.seconds(), c.p99Millis(), 0, 0, 0, 0,
+                        (double) (rss1 - rss0) / Math.max(1, ok), (double) (heap1 - heap0) / Math.max(1, ok), 0);
+                log("%s idle n=%d: %s", label, n, summary(r));
+                return r;
+            }
+        }
+    }
+
+    private ServerProcess start(String label, String logName) throws Exception {
+        String name = label.substring(0, label.indexOf('/'));
+        List<String> cmd = new ArrayList<>();
+        String cpus = opts.get("server-cpus");
+        if (!cpus.isBlank()) {
+            cmd.addAll(List.of("taskset", "-c", cpus));
+        }
+        boolean jvm = name.equals("herald");
+        if (jvm) {
+            cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            for (String flag : opts.get("herald-jvm").split(" ")) {
+                if (!flag.isBlank()) {
+                    cmd.add(flag);
+                }
+            }
+            cmd.addAll(List.of("-Dherald.ticker=false", "-jar", opts.get("jar"), "--port", "0", "--host",
+                    "127.0.0.1"));
+        } else {
+            String script = switch (name) {
+                case "ws" -> "ws-server.js";
+                case "express-sse" -> "sse-server.js";
+                case "socket.io" -> "socketio-server.js";
+                default -> throw new IllegalArgumentException("unknown server " + label);
+            };
+            cmd.addAll(List.of("node", "--expose-gc", Path.of(opts.get("peers"), script).toString(), "--port", "0"));
+        }
+        return ServerProcess.start(cmd, jvm, logs.resolve(logName + ".log"));
+    }
+
+    /** The run whose {@code metric} is the median of the repeats (the noisy machine's outliers left out). */
+    private static Row median(List<Row> runs, java.util.function.ToDoubleFunction<Row> metric) {
+        List<Row> sorted = new ArrayList<>(runs);
+        sorted.sort(java.util.Comparator.comparingDouble(metric));
+        return sorted.get(sorted.size() / 2);
+    }
+
+    private static Target target(String label, URI base) {
+        String[] p = label.split("/");
+        return p[0].equals("herald") ? Target.herald(base, p[1]) : Target.peer(p[0], base);
+    }
+
+    private Duration seconds(String key) {
+        return Duration.ofMillis((long) (Double.parseDouble(opts.get(key)) * 1000));
+    }
+
+    private static String summary(Row r) {
+        return String.format(java.util.Locale.ROOT,
+                "%,.0f deliveries/s p50 %d us p99 %d us max %d us lost %d dup %d errors %d+%d cpu %.2f us/delivery "
+                        + "syscw %.3f/delivery rss %.0f B/conn heap %.0f B/conn client cpu %.2f us/delivery",
+                r.deliveriesPerSecond(), r.p50(), r.p99(), r.max(), r.lost(), r.duplicates(), r.publishErrors(),
+                r.connectionErrors(), r.cpuMicrosPerDelivery(), r.syscallsPerDelivery(), r.rssBytesPerConnection(),
+                r.heapBytesPerConnection(), r.clientCpuMicrosPerDelivery());
+    }
+
+    private static void log(String format, Object... args) {
+        System.out.println(String.format(java.util.Locale.ROOT, format, args));
+        System.out.flush();
+    }
+}

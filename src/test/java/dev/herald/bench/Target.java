@@ -1,0 +1,57 @@
+package dev.herald.bench;
+
+import java.net.URI;
+
+/**
+ * A server under load, as the load generator sees it: where subscribers connect, how they subscribe (the
+ * {@link Dialect}), and where messages are published (an HTTP POST whose JSON body is the message).
+ *
+ * @param name      the server's name in reports: {@code herald}, {@code ws}, {@code express-sse}, {@code socket.io}
+ * @param transport {@code ws} or {@code sse}
+ * @param dialect   how a subscriber subscribes and where the message sits in what it receives
+ * @param subscribe the WebSocket or SSE URL of the one channel
+ * @param publish   the URL a message is POSTed to
+ */
+public record Target(String name, String transport, Dialect dialect, URI subscribe, URI publish) {
+
+    /** How subscribers talk to a server. */
+    public enum Dialect {
+        /** WebSocket, JSON frames: send {@code {"type":"subscribe","channel":C}}, ready at the {@code subscribed} reply. */
+        JSON_WS,
+        /** Socket.IO v4 over a plain WebSocket (Engine.IO v4 framing): emit {@code subscribe} with an ack. */
+        SOCKET_IO,
+        /** Server-Sent Events: ready at the first event that carries an {@code id:} field. */
+        SSE
+    }
+
+    /** The channel every benchmark publishes to and subscribes to. */
+    public static final String CHANNEL = "bench";
+
+    /** Herald at {@code base} (ending in {@code /}) over {@code ws} or {@code sse}. */
+    public static Target herald(URI base, String transport) {
+        URI publish = base.resolve("api/channels/" + CHANNEL + "/messages");
+        if (transport.equals("ws")) {
+            URI ws = URI.create(base.toString().replaceFirst("^http", "ws")).resolve("ws");
+            return new Target("herald", "ws", Dialect.JSON_WS, ws, publish);
+        }
+        return new Target("herald", "sse", Dialect.SSE, base.resolve("sse?channel=" + CHANNEL), publish);
+    }
+
+    /** A Node peer of bench/peers at {@code base}: {@code ws}, {@code express-sse} or {@code socket.io}. */
+    public static Target peer(String name, URI base) {
+        URI publish = base.resolve("publish");
+        URI ws = URI.create(base.toString().replaceFirst("^http", "ws"));
+        return switch (name) {
+            case "ws" -> new Target(name, "ws", Dialect.JSON_WS, ws.resolve("ws"), publish);
+            case "socket.io" -> new Target(name, "ws", Dialect.SOCKET_IO,
+                    ws.resolve("socket.io/?EIO=4&transport=websocket"), publish);
+            case "express-sse" -> new Target(name, "sse", Dialect.SSE, base.resolve("sse"), publish);
+            default -> throw new IllegalArgumentException("unknown peer " + name);
+        };
+    }
+
+    /** {@code herald/ws}, {@code express-sse/sse}: the label of a series in reports. */
+    public String label() {
+        return name + "/" + transport;
+    }
+}
