@@ -52,10 +52,10 @@ final class Machine {
         }
         String kernel = System.getProperty("os.name") + " " + System.getProperty("os.version");
         return String.format(java.util.Locale.ROOT,
-                "%s, %d cores, %.0f GiB RAM, %s; Java %s (%s); Node %s; open-files limit %d; servers pinned to CPUs %s, "
-                        + "load generator on the others",
+                "%s, %d cores, %.0f GiB RAM, %s; Java %s (%s); Node %s; open-files limit %d; %s",
                 cpu, Runtime.getRuntime().availableProcessors(), mem / 1073741824.0, kernel,
                 System.getProperty("java.runtime.version"), System.getProperty("java.vm.name"), node, openFilesLimit(),
-                serverCpus.isBlank() ? "(none: shared)" : serverCpus);
+                serverCpus.isBlank() ? "servers and load generator share every CPU (no pinning)"
+                        : "servers pinned to CPUs " + serverCpus + ", load generator on the others");
     }
 }
