@@ -188,13 +188,6 @@ public final class Subscriber {
         schedule();
     }
 
-    /** A live envelope: queues it and schedules a write. Never blocks. */
-    void deliver(Envelope e) {
-        if (offer(e)) {
-            schedule();
-        }
-    }
-
     /**
      * A live envelope from this subscriber's {@link Lane}: queues it without starting a write. Returns true if
      * something was queued, so the lane must {@link #flush} this subscriber. Never blocks.
