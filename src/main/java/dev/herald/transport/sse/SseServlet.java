@@ -159,20 +159,22 @@ public class SseServlet extends HttpServlet {
 
         @Override
         public void onComplete(AsyncEvent event) {
-            streams.remove(subscriber);
-            subscriber.close(Disconnect.NORMAL);
+            end(Disconnect.NORMAL);
         }
 
         @Override
         public void onTimeout(AsyncEvent event) {
-            streams.remove(subscriber);
-            subscriber.close(Disconnect.NORMAL);
+            end(Disconnect.NORMAL);
         }
 
         @Override
         public void onError(AsyncEvent event) {
+            end(Disconnect.ERROR);
+        }
+
+        private void end(Disconnect reason) {
             streams.remove(subscriber);
-            subscriber.close(Disconnect.ERROR);
+            subscriber.close(reason);
         }
 
         @Override
