@@ -95,7 +95,7 @@ async function enter(name) {
   let since = 0;
   let epoch = null;
   try {
-    const info = await (await fetch(`api/channels/${encodeURIComponent(channel)}`)).json();
+    const info = await (await fetch(`api/channels?channel=${encodeURIComponent(channel)}`)).json();
     since = Math.max(0, (info.latest ?? 0) - HISTORY);
     epoch = info.epoch;
   } catch {

@@ -405,7 +405,9 @@ class HttpPublisher {
     item.sent = item.posting = true;
     const { conn } = this;
     let failed = false;
-    const url = new URL(`api/channels/${encodeURIComponent(item.channel)}/messages`, conn.base);
+    // the channel in the query (protocol section 4): some containers refuse any path with a ':' in it
+    const url = new URL('api/messages', conn.base);
+    url.searchParams.set('channel', item.channel);
     url.searchParams.set('event', item.event);
     conn.env.fetch(url, {
       method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(item.data),

@@ -370,7 +370,8 @@ test('over SSE, publishes are HTTP POSTs sent one at a time, in order, and retri
   assert.equal(fetch.requests.length, 1);
   const [post] = fetch.requests;
   assert.equal(post.init.method, 'POST');
-  assert.equal(post.url.pathname, '/ctx/api/channels/chat%3Ax/messages');
+  assert.equal(post.url.pathname, '/ctx/api/messages');
+  assert.equal(post.url.searchParams.get('channel'), 'chat:x');
   assert.equal(post.url.searchParams.get('event'), 'chat');
   assert.equal(post.init.body, '"one"');
   post.fail();

@@ -30,4 +30,22 @@ class HistoryApiIT {
         assertThat(all.getJsonArray("messages")).hasSize(6);
         assertThat(all.getJsonArray("messages").getJsonObject(0).getString("event")).isEqualTo("message");
     }
+
+    @Test
+    void theChannelMayTravelInTheQueryInsteadOfThePath() {
+        String channel = Http.channel("query");
+        String encoded = java.net.URLEncoder.encode(channel, java.nio.charset.StandardCharsets.UTF_8);
+        var posted = Http.post("api/messages?channel=" + encoded + "&event=note", "application/json", "{\"n\":1}");
+        assertThat(posted.statusCode()).as(posted.body()).isEqualTo(201);
+        assertThat(Http.json(posted).getString("channel")).isEqualTo(channel);
+        assertThat(Http.json(posted).getString("event")).isEqualTo("note");
+
+        JsonObject viaQuery = Http.json(Http.get("api/messages?channel=" + encoded + "&since=0"));
+        JsonObject viaPath = Http.json(Http.get("api/channels/" + channel + "/messages?since=0"));
+        assertThat(viaQuery).isEqualTo(viaPath);
+        assertThat(viaQuery.getJsonArray("messages")).hasSize(1);
+        assertThat(Http.json(Http.get("api/channels?channel=" + encoded)).getInt("latest")).isEqualTo(1);
+        assertThat(Http.get("api/messages?channel=bad%20name").statusCode()).isEqualTo(400);
+        assertThat(Http.get("api/messages").statusCode()).isEqualTo(404);
+    }
 }

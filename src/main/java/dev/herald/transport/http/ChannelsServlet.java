@@ -5,6 +5,7 @@ import dev.herald.core.Envelope;
 import dev.herald.core.ErrorCode;
 import dev.herald.core.HeraldException;
 import dev.herald.core.HistoryPage;
+import dev.herald.core.Names;
 import dev.herald.protocol.EnvelopeJson;
 import dev.herald.protocol.JsonText;
 import dev.herald.transport.Beans;
@@ -26,6 +27,8 @@ import java.util.Locale;
  *   <li>{@code GET {ctx}/api/channels/{channel}}: the channel's position and its subscribers on this node.</li>
  *   <li>{@code GET {ctx}/api/stats}: connections and active channels on this node.</li>
  * </ul>
+ * The channel may also be given as a query parameter: {@code {ctx}/api/messages?channel=} and
+ * {@code {ctx}/api/channels?channel=} (see {@link Route}).
  */
 @WebServlet(urlPatterns = "/api/*")
 public class ChannelsServlet extends HttpServlet {
@@ -44,11 +47,11 @@ public class ChannelsServlet extends HttpServlet {
     @Override
     protected void doPost(HttpServletRequest request, HttpServletResponse response) throws IOException {
         try {
-            String[] path = path(request);
-            if (path.length != 3 || !path[2].equals("messages")) {
+            Route route = Route.of(request);
+            if (route.resource() != Resource.MESSAGES) {
                 throw notFound();
             }
-            String channel = dev.herald.core.Names.channel(path[1]);
+            String channel = Names.channel(route.channel());
             requireJson(request);
             String data = readJson(request);
             Envelope e = bus.publishJson(HttpIo.caller(request, "http"), channel, request.getParameter("event"), data);
@@ -61,16 +64,12 @@ public class ChannelsServlet extends HttpServlet {
     @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
         try {
-            String[] path = path(request);
-            if (path.length == 1 && path[0].equals("stats")) {
-                HttpIo.json(response, 200, "{\"connections\":" + bus.connectionCount()
+            Route route = Route.of(request);
+            switch (route.resource()) {
+                case STATS -> HttpIo.json(response, 200, "{\"connections\":" + bus.connectionCount()
                         + ",\"channels\":" + bus.activeChannelCount() + "}");
-            } else if (path.length == 3 && path[2].equals("messages")) {
-                history(request, response, path[1]);
-            } else if (path.length == 2) {
-                info(request, response, path[1]);
-            } else {
-                throw notFound();
+                case MESSAGES -> history(request, response, route.channel());
+                default -> info(request, response, route.channel());
             }
         } catch (HeraldException e) {
             HttpIo.error(response, e);
@@ -105,16 +104,32 @@ public class ChannelsServlet extends HttpServlet {
                 .append(",\"latest\":").append(page.latest() == 0 ? "null" : Long.toString(page.latest()));
     }
 
-    private static String[] path(HttpServletRequest request) {
-        String info = request.getPathInfo();
-        if (info == null || info.length() < 2) {
+    private enum Resource { MESSAGES, CHANNEL, STATS }
+
+    /**
+     * What a request under {@code /api} addresses. The channel travels in the path, as the contract has it
+     * ({@code /channels/{channel}/messages}, {@code /channels/{channel}}), or as a {@code channel} query parameter
+     * ({@code /messages?channel=}, {@code /channels?channel=}): some containers refuse every path with a {@code :} in
+     * it (Payara 7's authorisation layer answers 503), and channel names usually have one.
+     */
+    private record Route(Resource resource, String channel) {
+        static Route of(HttpServletRequest request) {
+            String info = request.getPathInfo();
+            String[] parts = info == null || info.length() < 2 ? new String[0] : info.substring(1).split("/", -1);
+            String query = request.getParameter("channel");
+            if (parts.length == 1 && parts[0].equals("stats")) {
+                return new Route(Resource.STATS, null);
+            } else if (parts.length == 1 && parts[0].equals("messages") && query != null) {
+                return new Route(Resource.MESSAGES, query);
+            } else if (parts.length == 1 && parts[0].equals("channels") && query != null) {
+                return new Route(Resource.CHANNEL, query);
+            } else if (parts.length == 3 && parts[0].equals("channels") && parts[2].equals("messages")) {
+                return new Route(Resource.MESSAGES, parts[1]);
+            } else if (parts.length == 2 && parts[0].equals("channels")) {
+                return new Route(Resource.CHANNEL, parts[1]);
+            }
             throw notFound();
         }
-        String[] parts = info.substring(1).split("/", -1);
-        if (!parts[0].equals("channels") && !(parts.length == 1 && parts[0].equals("stats"))) {
-            throw notFound();
-        }
-        return parts;
     }
 
     private static HeraldException notFound() {
