@@ -33,8 +33,7 @@ class ChatBrowserIT {
     void aWebSocketPageAndAnSsePageExchangeMessagesBothWaysEachShownOnce() {
         URI base = HeraldTarget.base();
         String room = Http.channel("it").replace(':', '-');
-        Http.post("api/channels/chat:" + room + "/messages?event=chat", "application/json",
-                "{\"nick\":\"grace\",\"text\":\"Welcome to the room\",\"cid\":\"h1\"}");
+        Http.publish("chat:" + room, "chat", "{\"nick\":\"grace\",\"text\":\"Welcome to the room\",\"cid\":\"h1\"}");
 
         ChatPage overWs = ChatPage.open(ada, base, room, "ada", "ws");
         ChatPage overSse = ChatPage.open(linus, base, room, "linus", "sse");

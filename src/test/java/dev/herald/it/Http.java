@@ -24,9 +24,18 @@ public final class Http {
         return send(b.build());
     }
 
-    /** Publishes JSON on a channel and returns the envelope (asserting 201). */
+    /**
+     * Publishes JSON on a channel and returns the envelope (asserting 201). Uses the query form of the API
+     * ({@code api/messages?channel=}), which works on every container; the path form is tested on its own.
+     */
     public static JsonObject publish(String channel, String json) {
-        HttpResponse<String> r = post("api/channels/" + channel + "/messages", "application/json", json);
+        return publish(channel, null, json);
+    }
+
+    /** Publishes with an event name (null for none); see {@link #publish(String, String)}. */
+    public static JsonObject publish(String channel, String event, String json) {
+        String query = "api/messages?channel=" + encode(channel) + (event == null ? "" : "&event=" + encode(event));
+        HttpResponse<String> r = post(query, "application/json", json);
         if (r.statusCode() != 201) {
             throw new AssertionError("publish answered " + r.statusCode() + ": " + r.body());
         }
@@ -41,9 +50,18 @@ public final class Http {
         return Json.createReader(new StringReader(r.body())).readObject();
     }
 
-    /** The subscribers of a channel on the server, from {@code GET api/channels/{channel}}. */
+    /** The channel's position and subscribers, from {@code GET api/channels?channel=}. */
+    public static JsonObject info(String channel) {
+        return json(get("api/channels?channel=" + encode(channel)));
+    }
+
+    /** The subscribers of a channel on this server. */
     public static int subscribers(String channel) {
-        return json(get("api/channels/" + channel)).getInt("subscribers");
+        return info(channel).getInt("subscribers");
+    }
+
+    private static String encode(String s) {
+        return java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8);
     }
 
     public static HttpResponse<String> send(HttpRequest request) {

@@ -19,10 +19,9 @@ class SseHeraldModeIT {
             SseClient.Event beat = sse.await(e -> e.event().equals("herald-heartbeat"));
             assertThat(beat.json().getJsonNumber("interval").longValue()).isPositive();
             assertThat(beat.id()).contains(a + "=").contains(b + "=").endsWith("-0");
-            assertThat(beat.id()).contains(a + "=" + Http.json(Http.get("api/channels/" + a)).getString("epoch") + "-1");
+            assertThat(beat.id()).contains(a + "=" + Http.info(a).getString("epoch") + "-1");
 
-            JsonObject sent = Http.json(Http.post("api/channels/" + b + "/messages?event=news", "application/json",
-                    "{\"n\":1}"));
+            JsonObject sent = Http.publish(b, "news", "{\"n\":1}");
             SseClient.Event message = sse.await(e -> e.data().contains("\"news\""));
             assertThat(message.event()).isEqualTo("message");
             assertThat(message.json()).isEqualTo(sent);
@@ -35,7 +34,7 @@ class SseHeraldModeIT {
         String a = Http.channel("mode");
         try (SseClient sse = SseClient.open("?channel=" + a)) {
             awaitSseSubscribed(sse, a);
-            Http.post("api/channels/" + a + "/messages?event=news", "application/json", "1");
+            Http.publish(a, "news", "1");
             assertThat(sse.await(e -> !e.event().startsWith("herald-")).event()).isEqualTo("news");
             assertThat(sse.events("herald-heartbeat")).isEmpty();
         }
