@@ -7,6 +7,7 @@ import java.io.File;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.net.URL;
+import java.util.stream.Collectors;
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.arquillian.container.test.api.RunAsClient;
 import org.jboss.arquillian.junit5.ArquillianExtension;
@@ -70,7 +71,10 @@ class ContainerSuiteIT {
         result.printFailuresTo(new PrintWriter(System.out, true), 20);
 
         assertThat(result.getTestsFoundCount()).as("scenarios found").isGreaterThan(10);
-        assertThat(result.getTotalFailureCount()).as("scenarios failed on " + container).isZero();
+        String failed = result.getFailures().stream()
+                .map(f -> f.getTestIdentifier().getLegacyReportingName() + ": " + f.getException())
+                .collect(Collectors.joining("; "));
+        assertThat(result.getTotalFailureCount()).as("scenarios failed on " + container + ": " + failed).isZero();
         assertThat(result.getTestsSkippedCount()).as("scenarios skipped on " + container).isZero();
     }
 

@@ -25,18 +25,21 @@ import org.glassfish.tyrus.client.ClientManager;
 /** A real WebSocket client (Tyrus) that captures every frame Herald sends, and how the connection closed. */
 public final class WsClient implements AutoCloseable {
     public static final Duration WAIT = Duration.ofSeconds(15);
-    private static final ClientManager CLIENT = ClientManager.createClient();
 
     private final List<JsonObject> frames = new CopyOnWriteArrayList<>();
     private final CountDownLatch closed = new CountDownLatch(1);
     private volatile CloseReason closeReason;
     private Session session;
 
+    /**
+     * Connects with a client manager of its own: a Tyrus manager shuts its executors down when its last session
+     * closes, and a session opened on a shared manager at that moment is left with a dead idle-timeout executor.
+     */
     public static WsClient connect() {
         WsClient c = new WsClient();
         try {
-            c.session = CLIENT.connectToServer(c.new Capture(), ClientEndpointConfig.Builder.create().build(),
-                    HeraldTarget.ws());
+            c.session = ClientManager.createClient().connectToServer(c.new Capture(),
+                    ClientEndpointConfig.Builder.create().build(), HeraldTarget.ws());
             c.session.setMaxTextMessageBufferSize(8 * 1024 * 1024);
         } catch (Exception e) {
             throw new IllegalStateException("cannot connect to " + HeraldTarget.ws(), e);
