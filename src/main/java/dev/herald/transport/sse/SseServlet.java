@@ -129,7 +129,7 @@ public class SseServlet extends HttpServlet {
         SseTransport transport = new SseTransport(async, response.getOutputStream(), heraldMode);
         Subscriber subscriber = bus.connect(caller, transport);
         transport.onFailure(() -> subscriber.close(Disconnect.ERROR));
-        async.addListener(new Ended(subscriber));
+        async.addListener(new Ended(subscriber, transport));
         Frame beat = heraldMode ? heraldHeartbeat : comment;
         streams.put(subscriber, beat);
         subscriber.send(new Frame(SseEvents.retry(bus.config().sseRetry().toMillis())));
@@ -149,12 +149,17 @@ public class SseServlet extends HttpServlet {
         }
     }
 
-    /** Removes the stream's subscriptions however it ends. */
+    /**
+     * Removes the stream's subscriptions however it ends, after telling its transport, on the container's thread,
+     * that the exchange is over.
+     */
     private final class Ended implements AsyncListener {
         private final Subscriber subscriber;
+        private final SseTransport transport;
 
-        Ended(Subscriber subscriber) {
+        Ended(Subscriber subscriber, SseTransport transport) {
             this.subscriber = subscriber;
+            this.transport = transport;
         }
 
         @Override
@@ -173,6 +178,7 @@ public class SseServlet extends HttpServlet {
         }
 
         private void end(Disconnect reason) {
+            transport.ended();
             streams.remove(subscriber);
             subscriber.close(reason);
         }

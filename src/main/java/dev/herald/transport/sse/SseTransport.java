@@ -25,6 +25,13 @@ import java.util.List;
  *
  * <p>{@link #write} runs on a fan-out thread and {@link #onWritePossible} on a container thread; the monitor keeps
  * them from touching the output stream at the same time. The callback is completed outside the monitor.
+ *
+ * <p><b>Once the exchange has ended, nothing of it is touched again.</b> Containers recycle the request, response and
+ * stream objects for the next connection as soon as an exchange ends (Tomcat reuses its processors), so a late write,
+ * flush or {@code complete()} would land on someone else's stream: seen on Tomcat as a fresh stream failing with the
+ * "Broken pipe" of an old one. The exchange has ended when a write fails, when the container reports an error, a
+ * timeout or completion ({@link #ended}), or after Herald completes it ({@link #close}); all of these are decided
+ * under the monitor, before the container can recycle anything.
  */
 final class SseTransport implements Transport, WriteListener {
     private final AsyncContext async;
@@ -40,7 +47,10 @@ final class SseTransport implements Transport, WriteListener {
     private byte[] pending;
     private boolean flushPending;
     private WriteCallback callback;
+    /** No more writes: the exchange ended or Herald closed it. */
     private boolean closed;
+    /** The exchange is over or being completed: the request, response and stream are never touched again. */
+    private boolean ended;
 
     SseTransport(AsyncContext async, ServletOutputStream out, boolean unnamed) {
         this.async = async;
@@ -82,6 +92,7 @@ final class SseTransport implements Transport, WriteListener {
             cb = callback;
             callback = null;
             closed = true;
+            ended = true; // the container completes an exchange that failed; Herald does not
         }
         if (cb != null) {
             cb.failed(t);
@@ -118,6 +129,7 @@ final class SseTransport implements Transport, WriteListener {
             return cb::succeeded;
         } catch (IOException | RuntimeException e) {
             closed = true;
+            ended = true; // the container ends the failed exchange, and may already be recycling it
             callback = null;
             return () -> cb.failed(e);
         }
@@ -164,15 +176,29 @@ final class SseTransport implements Transport, WriteListener {
         return cursor.appendTo(new StringBuilder("id: ")).toString().getBytes(StandardCharsets.UTF_8);
     }
 
+    /**
+     * The container reports the exchange over (completed, timed out or failed), on its own thread and before it
+     * recycles anything: from now on nothing here touches the stream or the async context.
+     */
+    synchronized void ended() {
+        closed = true;
+        ended = true;
+    }
+
+    /** Completes the exchange, unless it has already ended (then the container completes it, or has). */
     @Override
     public void close(Disconnect reason) {
         synchronized (this) {
             closed = true;
+            if (ended) {
+                return;
+            }
+            ended = true;
         }
         try {
             async.complete();
         } catch (IllegalStateException e) {
-            // already completed
+            // the container ended it meanwhile
         }
     }
 
