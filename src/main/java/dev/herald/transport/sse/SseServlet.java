@@ -50,6 +50,10 @@ public class SseServlet extends HttpServlet {
     private transient ScheduledExecutorService heartbeat;
     /** Open streams and the heartbeat each one is sent: a comment, or an event in Herald mode. */
     private final transient Map<Subscriber, Frame> streams = new ConcurrentHashMap<>();
+    /** Streams whose write failed, until their exchange has ended (SseTransport, "A failed write"). */
+    private final transient Set<SseTransport> failed = ConcurrentHashMap.newKeySet();
+    /** How long the container is given to end a failed exchange before Herald completes it: one heartbeat. */
+    private transient long grace;
     private transient Frame comment;
     private transient Frame heraldHeartbeat;
 
@@ -62,6 +66,7 @@ public class SseServlet extends HttpServlet {
             return t;
         });
         long every = bus.config().sseHeartbeat().toMillis();
+        grace = TimeUnit.MILLISECONDS.toNanos(every);
         comment = new Frame(SseEvents.HEARTBEAT);
         heraldHeartbeat = new Frame(SseEvents.heraldHeartbeat(every));
         heartbeat.scheduleAtFixedRate(this::beat, every, every, TimeUnit.MILLISECONDS);
@@ -78,9 +83,12 @@ public class SseServlet extends HttpServlet {
         for (Subscriber s : streams.keySet()) {
             s.close(Disconnect.SHUTDOWN);
         }
+        failed.removeIf(t -> t.endIfAbandoned(Long.MAX_VALUE, 0));
     }
 
     private void beat() {
+        long now = System.nanoTime();
+        failed.removeIf(t -> t.endIfAbandoned(now, grace));
         streams.forEach((s, frame) -> {
             if (!s.send(frame)) {
                 streams.remove(s);
@@ -128,7 +136,10 @@ public class SseServlet extends HttpServlet {
         async.setTimeout(0);
         SseTransport transport = new SseTransport(async, response.getOutputStream(), heraldMode);
         Subscriber subscriber = bus.connect(caller, transport);
-        transport.onFailure(() -> subscriber.close(Disconnect.ERROR));
+        transport.onFailure(() -> {
+            subscriber.close(Disconnect.ERROR);
+            failed.add(transport);
+        });
         async.addListener(new Ended(subscriber, transport));
         Frame beat = heraldMode ? heraldHeartbeat : comment;
         streams.put(subscriber, beat);
@@ -179,6 +190,7 @@ public class SseServlet extends HttpServlet {
 
         private void end(Disconnect reason) {
             transport.ended();
+            failed.remove(transport);
             streams.remove(subscriber);
             subscriber.close(reason);
         }

@@ -28,10 +28,15 @@ import java.util.List;
  *
  * <p><b>Once the exchange has ended, nothing of it is touched again.</b> Containers recycle the request, response and
  * stream objects for the next connection as soon as an exchange ends (Tomcat reuses its processors), so a late write,
- * flush or {@code complete()} would land on someone else's stream: seen on Tomcat as a fresh stream failing with the
- * "Broken pipe" of an old one. The exchange has ended when a write fails, when the container reports an error, a
- * timeout or completion ({@link #ended}), or after Herald completes it ({@link #close}); all of these are decided
- * under the monitor, before the container can recycle anything.
+ * flush or {@code complete()} would land on someone else's stream: seen on Tomcat as a fresh stream that got its
+ * {@code retry:} and then nothing, or failed with an old stream's "Broken pipe". The container's end callbacks
+ * ({@link #ended}, {@link #onError}) close the transport under the monitor, so no write is under way when they return
+ * and none starts after.
+ *
+ * <p><b>A failed write is left to the container to end.</b> Tomcat ends such an exchange itself, at once, on another
+ * thread, and a {@code complete()} racing it broke a newcomer as above. Jetty leaves it open. So Herald completes a
+ * failed exchange only if the container has not ended it within a grace period ({@link #endIfAbandoned}, from the
+ * heartbeat).
  */
 final class SseTransport implements Transport, WriteListener {
     private final AsyncContext async;
@@ -51,6 +56,8 @@ final class SseTransport implements Transport, WriteListener {
     private boolean closed;
     /** The exchange is over or being completed: the request, response and stream are never touched again. */
     private boolean ended;
+    /** When a write failed ({@link System#nanoTime}), while the container has yet to end the exchange; else 0. */
+    private long failedAt;
 
     SseTransport(AsyncContext async, ServletOutputStream out, boolean unnamed) {
         this.async = async;
@@ -85,14 +92,20 @@ final class SseTransport implements Transport, WriteListener {
         run(then);
     }
 
+    /** The container reports a failed write, on its own thread: completing here is what it expects. */
     @Override
     public void onError(Throwable t) {
         WriteCallback cb;
+        boolean complete;
         synchronized (this) {
             cb = callback;
             callback = null;
             closed = true;
-            ended = true; // the container completes an exchange that failed; Herald does not
+            complete = !ended;
+            ended = true;
+        }
+        if (complete) {
+            complete();
         }
         if (cb != null) {
             cb.failed(t);
@@ -128,10 +141,13 @@ final class SseTransport implements Transport, WriteListener {
             callback = null;
             return cb::succeeded;
         } catch (IOException | RuntimeException e) {
-            closed = true;
-            ended = true; // the container ends the failed exchange, and may already be recycling it
+            closed = true; // and the container may be ending the exchange already, on another thread
+            failedAt = Math.max(1, System.nanoTime());
             callback = null;
-            return () -> cb.failed(e);
+            return () -> {
+                cb.failed(e);
+                onFailure.run();
+            };
         }
     }
 
@@ -185,16 +201,38 @@ final class SseTransport implements Transport, WriteListener {
         ended = true;
     }
 
-    /** Completes the exchange, unless it has already ended (then the container completes it, or has). */
+    /**
+     * Completes an exchange whose write failed {@code grace} nanoseconds ago or more and that the container has not
+     * ended. Returns true when nothing is left to do: the exchange has ended, or has been completed now.
+     */
+    boolean endIfAbandoned(long now, long grace) {
+        synchronized (this) {
+            if (ended) {
+                return true;
+            }
+            if (failedAt == 0 || now - failedAt < grace) {
+                return false;
+            }
+            ended = true;
+        }
+        complete();
+        return true;
+    }
+
+    /** Completes the exchange, unless it has ended or a write failed (then the container ends it, see above). */
     @Override
     public void close(Disconnect reason) {
         synchronized (this) {
             closed = true;
-            if (ended) {
+            if (ended || failedAt != 0) {
                 return;
             }
             ended = true;
         }
+        complete();
+    }
+
+    private void complete() {
         try {
             async.complete();
         } catch (IllegalStateException e) {
