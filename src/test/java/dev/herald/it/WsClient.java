@@ -48,6 +48,9 @@ public final class WsClient implements AutoCloseable {
     }
 
     public void send(String text) {
+        if (!session.isOpen()) {
+            throw new IllegalStateException("cannot send, the connection is closed: " + closeReason);
+        }
         try {
             session.getBasicRemote().sendText(text);
         } catch (IOException e) {
