@@ -5,6 +5,7 @@ import dev.herald.core.HeraldException;
 import dev.herald.core.Names;
 import dev.herald.protocol.HttpErrors;
 import dev.herald.security.Caller;
+import jakarta.servlet.AsyncContext;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -21,6 +22,15 @@ public final class HttpIo {
 
     public static Caller caller(HttpServletRequest request, String transport) {
         return new Caller(request.getUserPrincipal(), transport, request.getRemoteAddr());
+    }
+
+    /** Completes an async exchange; one the container has ended meanwhile is left as it is. */
+    public static void complete(AsyncContext async) {
+        try {
+            async.complete();
+        } catch (IllegalStateException e) {
+            // the container ended it meanwhile
+        }
     }
 
     public static void json(HttpServletResponse response, int status, String body) throws IOException {

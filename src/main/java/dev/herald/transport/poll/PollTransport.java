@@ -191,11 +191,7 @@ final class PollTransport implements Transport, AsyncListener {
     }
 
     private void complete() {
-        try {
-            async.complete();
-        } catch (IllegalStateException e) {
-            // already completed
-        }
+        HttpIo.complete(async);
     }
 
     /** The subscriber was closed by Herald (shutdown, too slow): answer what is collected. */

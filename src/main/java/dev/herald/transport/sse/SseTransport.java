@@ -9,6 +9,7 @@ import dev.herald.core.Subscribed;
 import dev.herald.core.Transport;
 import dev.herald.protocol.SseEvents;
 import dev.herald.protocol.StreamCursor;
+import dev.herald.transport.HttpIo;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
@@ -233,11 +234,7 @@ final class SseTransport implements Transport, WriteListener {
     }
 
     private void complete() {
-        try {
-            async.complete();
-        } catch (IllegalStateException e) {
-            // the container ended it meanwhile
-        }
+        HttpIo.complete(async);
     }
 
     @Override
