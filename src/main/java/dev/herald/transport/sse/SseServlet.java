@@ -83,7 +83,8 @@ public class SseServlet extends HttpServlet {
         for (Subscriber s : streams.keySet()) {
             s.close(Disconnect.SHUTDOWN);
         }
-        failed.removeIf(t -> t.endIfAbandoned(Long.MAX_VALUE, 0));
+        long now = System.nanoTime();
+        failed.removeIf(t -> t.endIfAbandoned(now, 0));
     }
 
     private void beat() {

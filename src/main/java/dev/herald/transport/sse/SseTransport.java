@@ -57,7 +57,9 @@ final class SseTransport implements Transport, WriteListener {
     private boolean closed;
     /** The exchange is over or being completed: the request, response and stream are never touched again. */
     private boolean ended;
-    /** When a write failed ({@link System#nanoTime}), while the container has yet to end the exchange; else 0. */
+    /** A write failed: the container is expected to end the exchange (see above). */
+    private boolean failed;
+    /** When it failed, by {@link System#nanoTime}. */
     private long failedAt;
 
     SseTransport(AsyncContext async, ServletOutputStream out, boolean unnamed) {
@@ -143,7 +145,8 @@ final class SseTransport implements Transport, WriteListener {
             return cb::succeeded;
         } catch (IOException | RuntimeException e) {
             closed = true; // and the container may be ending the exchange already, on another thread
-            failedAt = Math.max(1, System.nanoTime());
+            failed = true;
+            failedAt = System.nanoTime();
             callback = null;
             return () -> {
                 cb.failed(e);
@@ -211,7 +214,7 @@ final class SseTransport implements Transport, WriteListener {
             if (ended) {
                 return true;
             }
-            if (failedAt == 0 || now - failedAt < grace) {
+            if (!failed || now - failedAt < grace) {
                 return false;
             }
             ended = true;
@@ -225,7 +228,7 @@ final class SseTransport implements Transport, WriteListener {
     public void close(Disconnect reason) {
         synchronized (this) {
             closed = true;
-            if (ended || failedAt != 0) {
+            if (ended || failed) {
                 return;
             }
             ended = true;
