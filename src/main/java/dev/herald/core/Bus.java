@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -45,6 +46,7 @@ public class Bus {
     private Clock clock;
     private Hub hub;
     private ExecutorService fanout;
+    private ScheduledExecutorService timer;
     private Jsonb jsonb;
     private final AtomicLong ids = new AtomicLong();
     private final Set<Subscriber> connections = ConcurrentHashMap.newKeySet();
@@ -72,7 +74,26 @@ public class Bus {
         });
         this.hub = new Hub(broker, fanout, threads);
         this.jsonb = JsonbBuilder.create();
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "herald-timer");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.scheduleWithFixedDelay(this::expire, 1, 1, TimeUnit.SECONDS);
         broker.start(hub);
+    }
+
+    /** Closes connections whose write is stuck or that have been idle too long (see {@link Subscriber#expire}). */
+    private void expire() {
+        long now = System.nanoTime();
+        long writeTimeout = config.writeTimeout().toNanos();
+        for (Subscriber s : connections) {
+            try {
+                s.expire(now, writeTimeout);
+            } catch (Throwable t) {
+                LOG.log(System.Logger.Level.WARNING, "expiring " + s, t);
+            }
+        }
     }
 
     public HeraldConfig config() {
@@ -88,7 +109,8 @@ public class Bus {
 
     /**
      * Publishes {@code data} (serialised with JSON-B; a {@link JsonValue} or null as is) on {@code channel} as
-     * application code.
+     * application code. The JSON is held to the same limits as a client's ({@link StrictJson}): a string that is not
+     * valid Unicode (a lone surrogate) or data nested deeper than {@value StrictJson#MAX_DEPTH} levels is refused.
      *
      * @param event the event name, or null for {@code message}
      * @return the envelope every subscriber receives
@@ -99,9 +121,13 @@ public class Bus {
     }
 
     /**
-     * Publishes JSON text that the caller has already parsed and normalised to one line (transports do).
+     * Publishes JSON text: every entry (HTTP, WebSocket, Java) ends here, so the text is checked and made compact
+     * here, once, by {@link StrictJson} (docs/protocol.md, section 3.1). No message that reaches history can make a
+     * transport fail to encode it.
      *
-     * @throws HeraldException {@code bad_channel}, {@code bad_request}, {@code too_large} or {@code forbidden}
+     * @param json one JSON value, as text
+     * @throws HeraldException {@code bad_channel}, {@code bad_request} (invalid JSON, a broken JSON limit, a bad
+     *                         event name), {@code too_large} or {@code forbidden}
      */
     public Envelope publishJson(Caller caller, String channel, String event, String json) {
         Names.channel(channel);
@@ -110,7 +136,8 @@ public class Bus {
             throw new HeraldException(ErrorCode.TOO_LARGE, "message larger than " + config.maxMessageBytes());
         }
         authorize(caller, Action.PUBLISH, channel);
-        return broker.publish(channel, name, json, clock.millis());
+        String data = StrictJson.normalise(json);
+        return broker.publish(channel, name, data, clock.millis());
     }
 
     private String toJson(Object data) {
@@ -177,8 +204,9 @@ public class Bus {
      */
     public void subscribe(Subscriber s, String channel, Long since, String epoch, String ref) {
         Names.channel(channel);
-        if (since != null && since < 0) {
-            throw new HeraldException(ErrorCode.BAD_REQUEST, "since must be >= 0");
+        if (since != null && (since < 0 || since > StrictJson.MAX_SAFE_INTEGER)) {
+            throw new HeraldException(ErrorCode.BAD_REQUEST, "since must be an integer from 0 to "
+                    + StrictJson.MAX_SAFE_INTEGER);
         }
         authorize(s.caller(), Action.SUBSCRIBE, channel);
         Subscriber.ChannelState state = s.begin(channel);
@@ -271,6 +299,12 @@ public class Bus {
     /** Closes every connection ({@link Disconnect#SHUTDOWN}) and stops the fan-out threads. */
     @PreDestroy
     public void stop() {
+        timer.shutdownNow();
+        try {
+            timer.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         for (Subscriber s : List.copyOf(connections)) {
             s.close(Disconnect.SHUTDOWN);
         }

@@ -19,6 +19,13 @@ public record Disconnect(int code, String reason) {
     public static final Disconnect SLOW = new Disconnect(1013, "slow consumer: outgoing queue full");
     /** A frame was larger than the configured limit. */
     public static final Disconnect TOO_LARGE = new Disconnect(1009, "message too large");
-    /** The connection failed (write error, protocol error). */
+    /**
+     * A write stayed in flight for {@code herald.write-timeout}: the peer stopped reading, or the container never
+     * reported the write done. Like {@link #SLOW}: reconnect and resume.
+     */
+    public static final Disconnect WRITE_TIMEOUT = new Disconnect(1013, "slow consumer: write timed out");
+    /** Nothing went either way for {@code herald.ws.idle-timeout} (WebSocket only). */
+    public static final Disconnect IDLE = new Disconnect(1001, "idle timeout");
+    /** The connection failed (write error, protocol error, a fault in the container's send path). */
     public static final Disconnect ERROR = new Disconnect(1011, "connection error");
 }

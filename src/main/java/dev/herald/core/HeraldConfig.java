@@ -17,6 +17,7 @@ import java.util.function.Function;
  * @param subscriberQueue messages queued per connection before it counts as too slow and is closed (default 4096)
  * @param pollTimeout     how long a long-poll request waits for a message (default 25 s)
  * @param wsIdleTimeout   a WebSocket with no frame either way for this long is closed; zero never (default 5 min)
+ * @param writeTimeout    a connection whose write stays in flight this long is closed (default 30 s)
  * @param ticker          whether the demo stock ticker publishes (default true)
  * @param tickerInterval  the demo ticker's publish interval (default 1 s)
  */
@@ -29,6 +30,7 @@ public record HeraldConfig(
         int subscriberQueue,
         Duration pollTimeout,
         Duration wsIdleTimeout,
+        Duration writeTimeout,
         boolean ticker,
         Duration tickerInterval) {
 
@@ -41,6 +43,7 @@ public record HeraldConfig(
         require(subscriberQueue >= 16, "herald.subscriber.queue must be >= 16");
         require(positive(pollTimeout), "herald.poll.timeout must be > 0");
         require(wsIdleTimeout != null && !wsIdleTimeout.isNegative(), "herald.ws.idle-timeout must be >= 0");
+        require(positive(writeTimeout), "herald.write-timeout must be > 0");
         require(positive(tickerInterval), "herald.ticker.interval must be > 0");
     }
 
@@ -61,6 +64,7 @@ public record HeraldConfig(
                 r.integer("herald.subscriber.queue", 4096),
                 r.duration("herald.poll.timeout", Duration.ofSeconds(25)),
                 r.duration("herald.ws.idle-timeout", Duration.ofMinutes(5)),
+                r.duration("herald.write-timeout", Duration.ofSeconds(30)),
                 r.bool("herald.ticker", true),
                 r.duration("herald.ticker.interval", Duration.ofSeconds(1)));
     }

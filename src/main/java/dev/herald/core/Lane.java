@@ -14,6 +14,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * fan-out thread, appends the envelope to each subscriber's queue, and after a run of deliveries starts each
  * touched subscriber's write. So the publisher pays a few queue offers per publish rather than one task per
  * subscriber, and a subscriber that several envelopes reached during a run gets them in one batch, one write.
+ *
+ * <p>A throw from one subscriber's queue or transport (an {@link Error} included) closes that subscriber only; the
+ * lane carries on with the others, so no input can leave a lane stuck with its work counter raised.
  */
 final class Lane implements Runnable {
     /** Deliveries processed before the touched subscribers are flushed, so a long backlog does not delay writes. */
@@ -53,9 +56,13 @@ final class Lane implements Runnable {
             int n = 0;
             while ((d = queue.poll()) != null) {
                 for (Subscriber s : d.subscribers()) {
-                    if (s.offer(d.envelope()) && !s.touched) {
-                        s.touched = true;
-                        touched.add(s);
+                    try {
+                        if (s.offer(d.envelope()) && !s.touched) {
+                            s.touched = true;
+                            touched.add(s);
+                        }
+                    } catch (Throwable t) { // one subscriber's fault never stops the lane
+                        s.fault(t);
                     }
                 }
                 if (++n == RUN) {
@@ -75,7 +82,11 @@ final class Lane implements Runnable {
         for (int i = 0; i < touched.size(); i++) {
             Subscriber s = touched.get(i);
             s.touched = false;
-            s.flush();
+            try {
+                s.flush();
+            } catch (Throwable t) {
+                s.fault(t);
+            }
         }
         touched.clear();
     }

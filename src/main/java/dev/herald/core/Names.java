@@ -32,8 +32,8 @@ public final class Names {
 
     /**
      * Returns the event name to use ({@code message} when {@code name} is null or empty) or throws
-     * {@code bad_request}: 1 to 64 characters, no control characters (so no CR, LF or NUL), no leading space, and
-     * not starting with the reserved prefix {@code herald-}.
+     * {@code bad_request}: 1 to 64 characters, valid Unicode, no control characters (so no CR, LF or NUL), no
+     * leading space, and not starting with the reserved prefix {@code herald-}.
      */
     public static String event(String name) {
         if (name == null || name.isEmpty()) {
@@ -46,6 +46,10 @@ public final class Names {
             char c = name.charAt(i);
             if (c < 0x20 || c == 0x7f) {
                 throw new HeraldException(ErrorCode.BAD_REQUEST, "event name contains a control character");
+            }
+            if (Character.isSurrogate(c) && !(Character.isHighSurrogate(c) && i + 1 < name.length()
+                    && Character.isLowSurrogate(name.charAt(++i)))) {
+                throw new HeraldException(ErrorCode.BAD_REQUEST, "event name is not valid Unicode (lone surrogate)");
             }
         }
         if (name.charAt(0) == ' ') {

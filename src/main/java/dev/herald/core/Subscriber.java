@@ -45,12 +45,19 @@ public final class Subscriber {
     private final AtomicInteger wip = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean writing;
+    /** When the write in flight started, by {@link System#nanoTime}. */
+    private volatile long writeStarted;
+    /** When the connection last did something (a write completed, or the transport saw a frame come in). */
+    private volatile long lastActive = System.nanoTime();
+    /** Nanoseconds of inactivity after which {@link #expired} closes it; 0 never. */
+    private volatile long idleTimeout;
     private volatile Disconnect closeReason;
     /** Set while its {@link Lane} has this subscriber in the list to flush; only the lane's thread touches it. */
     boolean touched;
     private final Transport.WriteCallback written = new Transport.WriteCallback() {
         @Override
         public void succeeded() {
+            lastActive = System.nanoTime();
             writing = false;
             if (wip.getAndIncrement() == 0) {
                 drain();
@@ -97,6 +104,45 @@ public final class Subscriber {
         return java.util.Collections.unmodifiableSet(channels.keySet());
     }
 
+    /**
+     * Closes the connection after {@code timeout} with nothing written to it and no {@link #active} call; zero never.
+     * Transports whose peer may vanish silently (WebSocket) set it; Herald enforces it itself rather than relying on
+     * a container's idle-timeout machinery (docs/protocol.md, section 7).
+     */
+    public void idleTimeout(java.time.Duration timeout) {
+        idleTimeout = timeout.toNanos();
+    }
+
+    /** The transport received something from the peer (a frame): the connection is not idle. Any thread. */
+    public void active() {
+        lastActive = System.nanoTime();
+    }
+
+    /**
+     * Closes this subscriber if a write has been in flight for {@code writeTimeout} nanoseconds or more
+     * ({@link Disconnect#WRITE_TIMEOUT}: the transport never called back, or the peer stopped reading) or if it has
+     * been idle past its {@link #idleTimeout} ({@link Disconnect#IDLE}). Called by the Bus' timer about once a second.
+     *
+     * @param now nanoseconds, by {@link System#nanoTime}
+     * @return true if it closed the subscriber now
+     */
+    boolean expire(long now, long writeTimeout) {
+        if (closed.get()) {
+            return false;
+        }
+        Disconnect reason = null;
+        if (writing && now - writeStarted >= writeTimeout) {
+            reason = Disconnect.WRITE_TIMEOUT;
+        } else if (idleTimeout > 0 && !writing && now - lastActive >= idleTimeout) {
+            reason = Disconnect.IDLE;
+        }
+        if (reason != null) {
+            close(reason);
+            return true;
+        }
+        return false;
+    }
+
     /** Items waiting to be written. */
     public int queued() {
         return queued.get();
@@ -141,9 +187,15 @@ public final class Subscriber {
     private void closeTransport(Disconnect reason) {
         try {
             transport.close(reason);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) { // a transport must not take the fan-out thread down with it
             LOG.log(System.Logger.Level.DEBUG, () -> "close failed on " + this + ": " + e);
         }
+    }
+
+    /** A bug or a container fault surfaced as a throw on Herald's thread: this connection ends, the thread goes on. */
+    void fault(Throwable cause) {
+        LOG.log(System.Logger.Level.WARNING, "closing " + this + " after a fault on a fan-out thread", cause);
+        close(Disconnect.ERROR);
     }
 
     // ---- called by the Bus and the Hub ----
@@ -271,11 +323,13 @@ public final class Subscriber {
                         batch.add(next);
                     }
                     queued.addAndGet(-batch.size());
+                    writeStarted = System.nanoTime();
                     writing = true;
                     try {
                         transport.write(batch, written);
-                    } catch (RuntimeException e) {
-                        written.failed(e);
+                    } catch (Throwable e) { // an Error from a container's encoder included: this connection ends
+                        writing = false;
+                        fault(e);
                     }
                 }
             }

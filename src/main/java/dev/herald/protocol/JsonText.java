@@ -1,17 +1,8 @@
 package dev.herald.protocol;
 
-import dev.herald.core.ErrorCode;
-import dev.herald.core.HeraldException;
-import jakarta.json.Json;
-import jakarta.json.JsonException;
-import jakarta.json.stream.JsonParser;
-import java.io.StringReader;
-import java.nio.charset.StandardCharsets;
-import java.util.NoSuchElementException;
-
 /**
- * The JSON helpers the codecs need: Herald writes its own frames by hand, in one pass, and normalises incoming
- * message data to compact one-line JSON.
+ * The JSON writer the codecs need: Herald writes its own frames by hand, in one pass. Incoming JSON is read by
+ * {@code core.StrictJson}.
  */
 public final class JsonText {
     private static final char[] HEX = "0123456789abcdef".toCharArray();
@@ -19,7 +10,10 @@ public final class JsonText {
     private JsonText() {
     }
 
-    /** Appends {@code s} as a JSON string literal (quoted and escaped), or {@code null}. */
+    /**
+     * Appends {@code s} as a JSON string literal (quoted and escaped), or {@code null}. A lone surrogate is written as
+     * a six-character escape (backslash, u, four hex digits), so the result is always encodable as UTF-8.
+     */
     public static StringBuilder string(StringBuilder out, String s) {
         if (s == null) {
             return out.append("null");
@@ -36,8 +30,9 @@ public final class JsonText {
                 case '\u2028' -> out.append("\\u2028");
                 case '\u2029' -> out.append("\\u2029");
                 default -> {
-                    if (c < 0x20) {
-                        out.append("\\u00").append(HEX[c >> 4]).append(HEX[c & 0xf]);
+                    if (c < 0x20 || (Character.isSurrogate(c) && !pairedAt(s, i))) {
+                        out.append("\\u").append(HEX[c >> 12]).append(HEX[(c >> 8) & 0xf])
+                                .append(HEX[(c >> 4) & 0xf]).append(HEX[c & 0xf]);
                     } else {
                         out.append(c);
                     }
@@ -47,28 +42,16 @@ public final class JsonText {
         return out.append('"');
     }
 
+    /** True if the surrogate at {@code i} is half of a well-formed pair (a lone one is written as an escape). */
+    private static boolean pairedAt(String s, int i) {
+        char c = s.charAt(i);
+        return Character.isHighSurrogate(c)
+                ? i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))
+                : i > 0 && Character.isHighSurrogate(s.charAt(i - 1));
+    }
+
     /** {@code s} as a JSON string literal. */
     public static String quote(String s) {
         return string(new StringBuilder(s == null ? 4 : s.length() + 8), s).toString();
-    }
-
-    /**
-     * Parses exactly one UTF-8 JSON value of any type and returns it written back compactly on one line, or throws
-     * {@code bad_request}.
-     */
-    public static String normalise(byte[] json) {
-        try (JsonParser parser = Json.createParser(new StringReader(new String(json, StandardCharsets.UTF_8)))) {
-            if (!parser.hasNext()) {
-                throw new HeraldException(ErrorCode.BAD_REQUEST, "body must be one JSON value");
-            }
-            parser.next();
-            String value = parser.getValue().toString();
-            if (parser.hasNext()) {
-                throw new HeraldException(ErrorCode.BAD_REQUEST, "body must be one JSON value, found more");
-            }
-            return value;
-        } catch (JsonException | IllegalStateException | NoSuchElementException e) {
-            throw new HeraldException(ErrorCode.BAD_REQUEST, "body is not valid JSON");
-        }
     }
 }

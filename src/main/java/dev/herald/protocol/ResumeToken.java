@@ -4,6 +4,7 @@ import dev.herald.core.ErrorCode;
 import dev.herald.core.HeraldException;
 import dev.herald.core.Names;
 import dev.herald.core.StreamPosition;
+import dev.herald.core.StrictJson;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -38,16 +39,18 @@ public final class ResumeToken {
             String position = entry.substring(eq + 1);
             int dash = position.lastIndexOf('-');
             String epoch = dash < 0 ? null : position.substring(0, dash);
+            long offset;
             try {
-                long offset = Long.parseLong(position.substring(dash + 1));
-                if (offset < 0 || (epoch != null && (epoch.isEmpty()
-                        || !epoch.chars().allMatch(c -> c < 128 && Character.isLetterOrDigit(c))))) {
-                    throw bad("malformed resume token");
-                }
-                positions.put(entry.substring(0, eq), new StreamPosition(offset, epoch));
-            } catch (NumberFormatException e) {
+                offset = StrictJson.safeInteger(position.substring(dash + 1), "offset");
+            } catch (HeraldException e) {
+                throw bad("malformed resume token: each offset must be an integer from 0 to "
+                        + StrictJson.MAX_SAFE_INTEGER);
+            }
+            if (epoch != null && (epoch.isEmpty()
+                    || !epoch.chars().allMatch(c -> c < 128 && Character.isLetterOrDigit(c)))) {
                 throw bad("malformed resume token");
             }
+            positions.put(entry.substring(0, eq), new StreamPosition(offset, epoch));
         }
         return positions;
     }

@@ -3,6 +3,7 @@ package dev.herald.transport;
 import dev.herald.core.ErrorCode;
 import dev.herald.core.HeraldException;
 import dev.herald.core.Names;
+import dev.herald.core.StrictJson;
 import dev.herald.protocol.HttpErrors;
 import dev.herald.security.Caller;
 import jakarta.servlet.AsyncContext;
@@ -15,6 +16,7 @@ import java.util.Set;
 
 /** What the servlet transports share: JSON answers, contract errors, the caller of a request. */
 public final class HttpIo {
+    private static final System.Logger LOG = System.getLogger(HttpIo.class.getName());
     /** Most channels one SSE stream or long-poll request may carry. */
     public static final int MAX_CHANNELS = 256;
     private HttpIo() {
@@ -40,6 +42,18 @@ public final class HttpIo {
         response.setHeader("Cache-Control", "no-store");
         response.setContentLength(bytes.length);
         response.getOutputStream().write(bytes);
+    }
+
+    /**
+     * Answers 500 {@code internal} as JSON (never the container's HTML page with a stack trace) and logs the cause,
+     * unless the response has already started.
+     */
+    public static void internal(HttpServletResponse response, RuntimeException e) throws IOException {
+        LOG.log(System.Logger.Level.ERROR, "request failed", e);
+        if (!response.isCommitted()) {
+            response.resetBuffer();
+            error(response, 500, ErrorCode.INTERNAL, "internal error");
+        }
     }
 
     public static void error(HttpServletResponse response, HeraldException e) throws IOException {
@@ -70,20 +84,13 @@ public final class HttpIo {
         return channels;
     }
 
-    /** Parses an optional non-negative integer parameter, or throws {@code bad_request}. */
+    /**
+     * Parses an optional integer parameter: decimal digits, 0 to 2^53-1 ({@link StrictJson#safeInteger}).
+     *
+     * @throws HeraldException {@code bad_request} naming the parameter
+     */
     public static long number(HttpServletRequest request, String name, long fallback) {
         String v = request.getParameter(name);
-        if (v == null || v.isEmpty()) {
-            return fallback;
-        }
-        try {
-            long n = Long.parseLong(v);
-            if (n >= 0) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // fall through
-        }
-        throw new HeraldException(ErrorCode.BAD_REQUEST, name + " must be a non-negative integer");
+        return v == null || v.isEmpty() ? fallback : StrictJson.safeInteger(v, name);
     }
 }

@@ -70,19 +70,4 @@ class FramesTest {
         assertThat(Json.createReader(new StringReader("[" + quoted + "]")).readArray().getString(0))
                 .isEqualTo("a\"b\\c\n\u0001\u2028");
     }
-
-    @Test
-    void incomingDataIsNormalisedToOneLineOrRefused() {
-        assertThat(JsonText.normalise("{ \"a\" :\n [1, 2] }".getBytes(StandardCharsets.UTF_8)))
-                .isEqualTo("{\"a\":[1,2]}");
-        assertThat(JsonText.normalise("\"x\\ny\"".getBytes(StandardCharsets.UTF_8))).isEqualTo("\"x\\ny\"");
-        assertThat(JsonText.normalise("42".getBytes(StandardCharsets.UTF_8))).isEqualTo("42");
-        assertThat(JsonText.normalise("1".getBytes(StandardCharsets.UTF_8))).isEqualTo("1");
-        assertThat(JsonText.normalise("\"é€\"".getBytes(StandardCharsets.UTF_8))).isEqualTo("\"é€\"");
-        for (String bad : new String[] {"", "{", "{\"a\":1} x", "[1,]", "nul", "{\"a\":1}{}"}) {
-            assertThatThrownBy(() -> JsonText.normalise(bad.getBytes(StandardCharsets.UTF_8))).as(bad)
-                    .isInstanceOfSatisfying(HeraldException.class,
-                            e -> assertThat(e.code()).isEqualTo(ErrorCode.BAD_REQUEST));
-        }
-    }
 }

@@ -6,6 +6,7 @@ import dev.herald.core.ErrorCode;
 import dev.herald.core.HeraldException;
 import dev.herald.core.HistoryPage;
 import dev.herald.core.Names;
+import dev.herald.core.StrictJson;
 import dev.herald.protocol.EnvelopeJson;
 import dev.herald.protocol.JsonText;
 import dev.herald.transport.Beans;
@@ -58,6 +59,8 @@ public class ChannelsServlet extends HttpServlet {
             HttpIo.json(response, 201, EnvelopeJson.of(e));
         } catch (HeraldException e) {
             HttpIo.error(response, e);
+        } catch (RuntimeException e) {
+            HttpIo.internal(response, e);
         }
     }
 
@@ -73,6 +76,8 @@ public class ChannelsServlet extends HttpServlet {
             }
         } catch (HeraldException e) {
             HttpIo.error(response, e);
+        } catch (RuntimeException e) {
+            HttpIo.internal(response, e);
         }
     }
 
@@ -136,17 +141,34 @@ public class ChannelsServlet extends HttpServlet {
         return new HeraldException(ErrorCode.NOT_FOUND, "no such resource; see docs/protocol.md");
     }
 
+    /**
+     * {@code application/json} or {@code application/*+json}, in UTF-8: a {@code charset} parameter other than UTF-8
+     * is refused with 415 rather than guessed at or decoded into altered text (RFC 8259, section 8.1: JSON exchanged
+     * between systems is UTF-8).
+     */
     private static void requireJson(HttpServletRequest request) {
         String type = request.getContentType();
-        String media = type == null ? "" : type.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+        String[] parts = type == null ? new String[] {""} : type.split(";");
+        String media = parts[0].trim().toLowerCase(Locale.ROOT);
         if (!media.equals("application/json") && !media.endsWith("+json")) {
             throw new HeraldException(ErrorCode.BAD_REQUEST, 415, "Content-Type must be application/json");
+        }
+        for (int i = 1; i < parts.length; i++) {
+            String[] param = parts[i].split("=", 2);
+            if (param[0].trim().equalsIgnoreCase("charset")) {
+                String charset = param.length < 2 ? "" : param[1].trim().replace("\"", "");
+                if (!charset.equalsIgnoreCase("utf-8") && !charset.equalsIgnoreCase("utf8")) {
+                    throw new HeraldException(ErrorCode.BAD_REQUEST, 415,
+                            "JSON must be UTF-8 (RFC 8259, section 8.1): charset=utf-8 or none");
+                }
+            }
         }
     }
 
     /**
-     * Reads the body (at most the configured size) and returns it as normalised one-line JSON. A larger body is
-     * read on and discarded (up to {@link #DRAIN_LIMIT}) so that the client, still sending, can read the 413.
+     * Reads the body (at most the configured size) and returns it decoded from UTF-8, strictly. A larger body is
+     * read on and discarded (up to {@link #DRAIN_LIMIT}) so that the client, still sending, can read the 413. The
+     * JSON itself is checked by the Bus, as every publish is.
      */
     private String readJson(HttpServletRequest request) throws IOException {
         int max = bus.config().maxMessageBytes();
@@ -162,7 +184,7 @@ public class ChannelsServlet extends HttpServlet {
                 throw new HeraldException(ErrorCode.TOO_LARGE, "body larger than " + max + " bytes");
             }
         }
-        return JsonText.normalise(body);
+        return StrictJson.utf8(body);
     }
 
 }

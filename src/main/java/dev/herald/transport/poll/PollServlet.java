@@ -5,6 +5,7 @@ import dev.herald.core.Disconnect;
 import dev.herald.core.ErrorCode;
 import dev.herald.core.HeraldException;
 import dev.herald.core.StreamPosition;
+import dev.herald.core.StrictJson;
 import dev.herald.core.Subscriber;
 import dev.herald.protocol.ResumeToken;
 import dev.herald.security.Action;
@@ -53,6 +54,9 @@ public class PollServlet extends HttpServlet {
         } catch (HeraldException e) {
             HttpIo.error(response, e);
             return;
+        } catch (RuntimeException e) {
+            HttpIo.internal(response, e);
+            return;
         }
 
         AsyncContext async = request.startAsync();
@@ -89,11 +93,8 @@ public class PollServlet extends HttpServlet {
             if (channels.size() != 1) {
                 throw new HeraldException(ErrorCode.BAD_REQUEST, "a bare offset needs exactly one channel");
             }
-            try {
-                return Map.of(channels.iterator().next(), new StreamPosition(Long.parseLong(since), null));
-            } catch (NumberFormatException e) {
-                throw new HeraldException(ErrorCode.BAD_REQUEST, "since is too large");
-            }
+            return Map.of(channels.iterator().next(),
+                    new StreamPosition(StrictJson.safeInteger(since, "since"), null));
         }
         Map<String, StreamPosition> positions = new LinkedHashMap<>(ResumeToken.parse(since));
         positions.keySet().retainAll(channels);

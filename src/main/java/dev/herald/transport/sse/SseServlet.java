@@ -126,6 +126,9 @@ public class SseServlet extends HttpServlet {
         } catch (HeraldException e) {
             HttpIo.error(response, e);
             return;
+        } catch (RuntimeException e) {
+            HttpIo.internal(response, e);
+            return;
         }
 
         response.setStatus(200);

@@ -11,7 +11,6 @@ import dev.herald.protocol.ClientFrame;
 import dev.herald.protocol.WsFrames;
 import dev.herald.security.Caller;
 import jakarta.inject.Inject;
-import jakarta.json.bind.JsonbException;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.EndpointConfig;
 import jakarta.websocket.OnClose;
@@ -28,6 +27,11 @@ import java.nio.ByteBuffer;
  * order. A bad frame gets an error frame and the connection goes on; a frame over the size limit closes it with 1009.
  * Containers differ there (Jetty and Tomcat enforce the buffer size set here and close; Undertow and Tyrus may hand
  * the whole message over), so the endpoint checks the size itself too.
+ *
+ * <p>Frames are read by {@link ClientFrame#parse} (Herald's own strict JSON reader, the same on every container).
+ * The idle timeout ({@code herald.ws.idle-timeout}) is enforced by Herald ({@link Subscriber#idleTimeout}), and the
+ * container's own is switched off: Payara Micro 6's Tyrus closed fresh sessions with "idle timeout" seconds after
+ * they opened whenever one was set.
  */
 @ServerEndpoint(value = "/ws", configurator = CdiEndpointConfigurator.class)
 public class WebSocketEndpoint {
@@ -44,55 +48,47 @@ public class WebSocketEndpoint {
         int max = bus.config().maxMessageBytes();
         session.setMaxTextMessageBufferSize(max);
         session.setMaxBinaryMessageBufferSize(max);
-        session.setMaxIdleTimeout(bus.config().wsIdleTimeout().toMillis());
+        session.setMaxIdleTimeout(0); // Herald enforces herald.ws.idle-timeout itself (see the class comment)
         transport = new WebSocketTransport(session);
         subscriber = bus.connect(new Caller(session.getUserPrincipal(), "ws", null), transport);
+        subscriber.idleTimeout(bus.config().wsIdleTimeout());
     }
 
     @OnMessage
     public void text(String text) {
+        subscriber.active();
         if (utf8Length(text) > bus.config().maxMessageBytes()) {
             subscriber.close(Disconnect.TOO_LARGE);
             return;
         }
-        ClientFrame frame;
+        String ref = null;
         try {
-            frame = bus.jsonb().fromJson(text, ClientFrame.class);
-        } catch (JsonbException | IllegalArgumentException | ClassCastException e) {
-            reply(WsFrames.error(ErrorCode.BAD_REQUEST, "malformed frame: expected one JSON object", null));
-            return;
-        }
-        if (frame == null) {
-            reply(WsFrames.error(ErrorCode.BAD_REQUEST, "malformed frame: expected one JSON object", null));
-            return;
-        }
-        try {
+            ClientFrame frame = ClientFrame.parse(text);
+            ref = frame.ref();
             handle(frame);
+        } catch (ClientFrame.Refused e) {
+            reply(WsFrames.error(e.code(), e.getMessage(), e.ref()));
         } catch (HeraldException e) {
-            reply(WsFrames.error(e.code(), e.getMessage(), frame.ref));
+            reply(WsFrames.error(e.code(), e.getMessage(), ref));
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.ERROR, "frame failed: " + frame.type, e);
-            reply(WsFrames.error(ErrorCode.INTERNAL, "internal error", frame.ref));
+            LOG.log(System.Logger.Level.ERROR, "frame failed", e);
+            reply(WsFrames.error(ErrorCode.INTERNAL, "internal error", ref));
         }
     }
 
     private void handle(ClientFrame f) {
-        if (f.type == null) {
-            throw new HeraldException(ErrorCode.BAD_REQUEST, "frame has no type");
-        }
-        switch (f.type) {
-            case "subscribe" -> bus.subscribe(subscriber, required(f.channel), f.since, f.epoch, f.ref);
+        switch (f.type()) {
+            case "subscribe" -> bus.subscribe(subscriber, required(f.channel()), f.since(), f.epoch(), f.ref());
             case "unsubscribe" -> {
-                bus.unsubscribe(subscriber, required(f.channel));
-                reply(WsFrames.unsubscribed(f.channel, f.ref));
+                bus.unsubscribe(subscriber, required(f.channel()));
+                reply(WsFrames.unsubscribed(f.channel(), f.ref()));
             }
             case "publish" -> {
-                String data = f.data == null ? "null" : f.data.toString();
-                Envelope e = bus.publishJson(subscriber.caller(), required(f.channel), f.event, data);
-                reply(WsFrames.ack(e, f.ref));
+                Envelope e = bus.publishJson(subscriber.caller(), required(f.channel()), f.event(), f.data());
+                reply(WsFrames.ack(e, f.ref()));
             }
-            case "ping" -> reply(WsFrames.pong(f.ref));
-            default -> throw new HeraldException(ErrorCode.UNKNOWN_TYPE, "unknown frame type: " + f.type);
+            case "ping" -> reply(WsFrames.pong(f.ref()));
+            default -> throw new HeraldException(ErrorCode.UNKNOWN_TYPE, "unknown frame type: " + f.type());
         }
     }
 
@@ -105,6 +101,7 @@ public class WebSocketEndpoint {
 
     @OnMessage
     public void binary(ByteBuffer bytes) {
+        subscriber.active();
         reply(WsFrames.error(ErrorCode.BAD_REQUEST, "binary frames are not supported; send JSON text", null));
     }
 

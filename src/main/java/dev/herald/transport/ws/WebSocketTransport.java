@@ -127,10 +127,9 @@ final class WebSocketTransport implements Transport {
             int missed = 1;
             for (;;) {
                 if (next < batch.size()) {
-                    String text = encode(batch.get(next++));
                     try {
-                        remote.sendText(text, this);
-                    } catch (RuntimeException e) {
+                        remote.sendText(encode(batch.get(next++)), this);
+                    } catch (Throwable e) { // Payara's Tyrus threw an Error from its encoder: end this connection only
                         callback.failed(e);
                         return;
                     }
@@ -138,7 +137,7 @@ final class WebSocketTransport implements Transport {
                     flushed = true;
                     try {
                         flush.accept(session, this::flushed);
-                    } catch (RuntimeException e) {
+                    } catch (Throwable e) {
                         callback.failed(e);
                         return;
                     }
