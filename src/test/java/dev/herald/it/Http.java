@@ -24,6 +24,12 @@ public final class Http {
         return send(b.build());
     }
 
+    /** Posts raw bytes, for bodies that are not UTF-8. */
+    public static HttpResponse<String> post(String path, String contentType, byte[] body) {
+        return send(HttpRequest.newBuilder(HeraldTarget.http(path)).header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
+    }
+
     /**
      * Publishes JSON on a channel and returns the envelope (asserting 201). Uses the query form of the API
      * ({@code api/messages?channel=}), which works on every container; the path form is tested on its own.

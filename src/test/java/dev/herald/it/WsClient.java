@@ -36,9 +36,17 @@ public final class WsClient implements AutoCloseable {
      * closes, and a session opened on a shared manager at that moment is left with a dead idle-timeout executor.
      */
     public static WsClient connect() {
+        return connect(ClientManager.createClient());
+    }
+
+    /**
+     * Connects through {@code manager}: for many connections at once, that are all open before any of them closes
+     * (see {@link #connect()} for why a shared manager is otherwise avoided).
+     */
+    public static WsClient connect(ClientManager manager) {
         WsClient c = new WsClient();
         try {
-            c.session = ClientManager.createClient().connectToServer(c.new Capture(),
+            c.session = manager.connectToServer(c.new Capture(),
                     ClientEndpointConfig.Builder.create().build(), HeraldTarget.ws());
             c.session.setMaxTextMessageBufferSize(8 * 1024 * 1024);
         } catch (Exception e) {
