@@ -33,7 +33,7 @@ import org.junit.platform.launcher.listeners.TestExecutionSummary;
  * container: Tomcat, Payara Micro or WildFly, chosen by the Maven profile (README, "Deploy"). The scenarios are the
  * ones the default build runs against the standalone runner; here they get the deployment's URL through
  * {@code herald.test.url}, as Tyrus' test container does. Each scenario's outcome is printed, and any failure fails
- * this test.
+ * this test. {@code -Dherald.scenarios=REGEX} (class names, default {@code .*IT}) runs some of them, e.g. to loop one.
  */
 @ExtendWith(ArquillianExtension.class)
 class ContainerSuiteIT {
@@ -61,7 +61,7 @@ class ContainerSuiteIT {
 
         LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
                 .selectors(selectPackage("dev.herald.it"))
-                .filters(ClassNameFilter.includeClassNamePatterns(".*IT"))
+                .filters(ClassNameFilter.includeClassNamePatterns(System.getProperty("herald.scenarios", ".*IT")))
                 .build();
         Launcher launcher = LauncherFactory.create();
         SummaryGeneratingListener summary = new SummaryGeneratingListener();

@@ -67,6 +67,19 @@ class ErrorsIT {
     }
 
     @Test
+    void aFrameFarOverTheLimitClosesWith1009Too() throws Exception {
+        String channel = Http.channel("huge");
+        try (WsClient bystander = WsClient.connect(); WsClient huge = WsClient.connect()) {
+            bystander.subscribe(channel, null, "s");
+            huge.send("{\"type\":\"publish\",\"channel\":\"" + channel + "\",\"data\":\""
+                    + "x".repeat(5 * 1024 * 1024) + "\"}");
+            assertThat(huge.awaitClose().getCloseCode().getCode()).isEqualTo(1009);
+            Http.publish(channel, "\"after\"");
+            assertThat(bystander.awaitMessages(channel, 1).get(0).getString("data")).isEqualTo("after");
+        }
+    }
+
+    @Test
     void badHttpPublishesGetTheirStatusAndCode() {
         String path = "api/channels/" + Http.channel("http") + "/messages";
         assertError(Http.post(path, "application/json", "{\"a\":"), 400, "bad_request");
