@@ -10,8 +10,11 @@ import jakarta.servlet.AsyncContext;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 
 /** What the servlet transports share: JSON answers, contract errors, the caller of a request. */
@@ -66,12 +69,45 @@ public final class HttpIo {
     }
 
     /**
+     * The values of a query parameter, in order, decoded as UTF-8 from the query string itself. Herald reads the
+     * query this way rather than with {@code getParameter}, which some containers decode with the charset of the
+     * body's {@code Content-Type} (Payara lost the {@code channel} of a POST declared {@code charset=ISO-8859-1}).
+     *
+     * @throws HeraldException {@code bad_request} for a malformed percent-escape
+     */
+    public static List<String> parameters(HttpServletRequest request, String name) {
+        String query = request.getQueryString();
+        if (query == null || query.isEmpty()) {
+            return List.of();
+        }
+        List<String> values = new ArrayList<>(2);
+        try {
+            for (String pair : query.split("&")) {
+                int eq = pair.indexOf('=');
+                String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+                if (key.equals(name)) {
+                    values.add(eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            throw new HeraldException(ErrorCode.BAD_REQUEST, "malformed query string");
+        }
+        return values;
+    }
+
+    /** The first value of a query parameter (see {@link #parameters}), or null. */
+    public static String parameter(HttpServletRequest request, String name) {
+        List<String> values = parameters(request, name);
+        return values.isEmpty() ? null : values.get(0);
+    }
+
+    /**
      * The {@code channel} parameters of a streaming request (SSE, long-poll): at least one, each valid, at most
      * {@value #MAX_CHANNELS}, duplicates dropped, in order. Throws {@code bad_request} or {@code bad_channel}.
      */
     public static Set<String> channels(HttpServletRequest request) {
-        String[] names = request.getParameterValues("channel");
-        if (names == null || names.length == 0) {
+        List<String> names = parameters(request, "channel");
+        if (names.isEmpty()) {
             throw new HeraldException(ErrorCode.BAD_REQUEST, "name at least one channel: ?channel=NAME");
         }
         Set<String> channels = new LinkedHashSet<>();
@@ -90,7 +126,7 @@ public final class HttpIo {
      * @throws HeraldException {@code bad_request} naming the parameter
      */
     public static long number(HttpServletRequest request, String name, long fallback) {
-        String v = request.getParameter(name);
+        String v = parameter(request, name);
         return v == null || v.isEmpty() ? fallback : StrictJson.safeInteger(v, name);
     }
 }

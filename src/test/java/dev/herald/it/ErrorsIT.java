@@ -66,6 +66,10 @@ class ErrorsIT {
         }
     }
 
+    /**
+     * Payara's Tyrus buffers a whole frame before anything else sees it, and closes with 1011 "Buffer overflow." one
+     * larger than its incoming buffer (4 MiB + 11 bytes): the documented exception (README, "Deploy").
+     */
     @Test
     void aFrameFarOverTheLimitClosesWith1009Too() throws Exception {
         String channel = Http.channel("huge");
@@ -73,7 +77,13 @@ class ErrorsIT {
             bystander.subscribe(channel, null, "s");
             huge.send("{\"type\":\"publish\",\"channel\":\"" + channel + "\",\"data\":\""
                     + "x".repeat(5 * 1024 * 1024) + "\"}");
-            assertThat(huge.awaitClose().getCloseCode().getCode()).isEqualTo(1009);
+            CloseReason reason = huge.awaitClose();
+            if (HeraldTarget.container().startsWith("Payara")) {
+                assertThat(reason.getCloseCode().getCode()).isEqualTo(1011);
+                assertThat(reason.getReasonPhrase()).contains("Buffer overflow");
+            } else {
+                assertThat(reason.getCloseCode().getCode()).isEqualTo(1009);
+            }
             Http.publish(channel, "\"after\"");
             assertThat(bystander.awaitMessages(channel, 1).get(0).getString("data")).isEqualTo("after");
         }

@@ -46,6 +46,14 @@ public final class HeraldTarget {
         return embedded;
     }
 
+    /**
+     * The container under test as the container suite names it ({@code herald.container.name}, e.g.
+     * {@code Payara Micro 6.2025.10}), or {@code standalone}: for the few documented container differences.
+     */
+    public static String container() {
+        return System.getProperty("herald.container.name", "standalone");
+    }
+
     public static URI http(String path) {
         return base().resolve(path);
     }

@@ -55,7 +55,8 @@ public class ChannelsServlet extends HttpServlet {
             String channel = Names.channel(route.channel());
             requireJson(request);
             String data = readJson(request);
-            Envelope e = bus.publishJson(HttpIo.caller(request, "http"), channel, request.getParameter("event"), data);
+            Envelope e = bus.publishJson(HttpIo.caller(request, "http"), channel, HttpIo.parameter(request, "event"),
+                    data);
             HttpIo.json(response, 201, EnvelopeJson.of(e));
         } catch (HeraldException e) {
             HttpIo.error(response, e);
@@ -121,7 +122,7 @@ public class ChannelsServlet extends HttpServlet {
         static Route of(HttpServletRequest request) {
             String info = request.getPathInfo();
             String[] parts = info == null || info.length() < 2 ? new String[0] : info.substring(1).split("/", -1);
-            String query = request.getParameter("channel");
+            String query = HttpIo.parameter(request, "channel");
             if (parts.length == 1 && parts[0].equals("stats")) {
                 return new Route(Resource.STATS, null);
             } else if (parts.length == 1 && parts[0].equals("messages") && query != null) {

@@ -47,7 +47,7 @@ public class PollServlet extends HttpServlet {
         Map<String, StreamPosition> since;
         try {
             channels = HttpIo.channels(request);
-            since = since(request.getParameter("since"), channels);
+            since = since(HttpIo.parameter(request, "since"), channels);
             for (String channel : channels) {
                 bus.authorize(caller, Action.SUBSCRIBE, channel);
             }

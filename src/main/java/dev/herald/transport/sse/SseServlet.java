@@ -112,10 +112,10 @@ public class SseServlet extends HttpServlet {
             channels = HttpIo.channels(request);
             String token = request.getHeader("Last-Event-ID");
             if (token == null || token.isBlank()) {
-                token = request.getParameter("lastEventId");
+                token = HttpIo.parameter(request, "lastEventId");
             }
             resume = ResumeToken.parse(token);
-            String mode = request.getParameter("mode");
+            String mode = HttpIo.parameter(request, "mode");
             heraldMode = "herald".equals(mode);
             if (mode != null && !heraldMode) {
                 throw new HeraldException(ErrorCode.BAD_REQUEST, "mode must be herald or absent");
