@@ -236,7 +236,7 @@ public final class MemoryBroker implements Broker {
                 LOG.log(System.Logger.Level.WARNING, "The memory engine reached herald.memory.max-bytes ({0} bytes, "
                         + "{1} channels): evicting the history of the channels idle longest. Raise the setting (and "
                         + "the heap) if that is too soon; GET /api/stats shows memory.evictedChannels.",
-                        maxBytes, streams.size());
+                        Long.toString(maxBytes), Integer.toString(streams.size()));
             }
             long target = maxBytes - maxBytes / 10;
             List<Candidate> idle = new ArrayList<>();
