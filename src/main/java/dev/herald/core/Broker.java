@@ -24,9 +24,11 @@ package dev.herald.core;
  *
  * <h2>Memory</h2>
  * An engine bounds what it holds. When it must give history up to stay within its bound, it gives up whole
- * channels' history, those idle longest first, and a channel whose history was given up starts a new epoch (offsets
- * from 1): a subscriber resuming there sees the reset {@link Gap}, never a silent hole. Publishing goes on at the
- * bound. {@link #usage} reports what is held and what was given up, in the same terms for every engine.
+ * channels' history, those idle longest (no subscriber, oldest last publish) first, and such a channel starts a new
+ * epoch (offsets from 1): a subscriber resuming there sees the reset {@link Gap}, never a silent hole. If it must
+ * also take history from channels that have subscribers, those keep their epoch and offsets, and a resuming
+ * subscriber sees an ordinary gap. Publishing goes on at the bound. {@link #usage} reports what is held and what
+ * was given up, in the same terms for every engine.
  */
 public interface Broker extends AutoCloseable {
 
