@@ -61,7 +61,7 @@ public final class ChannelFootprint {
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
-        Path log = Path.of("target/bench-footprint.log");
+        Path log = Path.of("target/bench-footprint-" + ProcessHandle.current().pid() + ".log"); // one per run
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + heap, "-Dherald.ticker=false"));
         cmd.addAll(serverOpts);
