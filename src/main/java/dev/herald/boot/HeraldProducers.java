@@ -25,7 +25,8 @@ public class HeraldProducers {
     @Produces
     @Singleton
     public Broker broker(HeraldConfig config) {
-        return new MemoryBroker(config.historySize(), config.historyTtl(), Clock.systemUTC());
+        return new MemoryBroker(config.historySize(), config.historyTtl(), config.memoryMaxBytes(),
+                Clock.systemUTC());
     }
 
     public void close(@Disposes Broker broker) {

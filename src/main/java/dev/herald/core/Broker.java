@@ -19,7 +19,16 @@ package dev.herald.core;
  * <h2>Threading</h2>
  * All methods are called from any thread, concurrently. {@link #publish} is called once per message and must not
  * block on subscribers; {@link #subscribe}/{@link #unsubscribe} once per channel per node when its first subscriber
- * arrives or its last one leaves; {@link #history} once per resuming subscription and per history request.
+ * arrives or its last one leaves; {@link #history} once per resuming subscription and per history request;
+ * {@link #usage} when someone asks for the node's statistics ({@code GET /api/stats}).
+ *
+ * <h2>Memory</h2>
+ * An engine bounds what it holds. When it must give history up to stay within its bound, it gives up whole
+ * channels' history, those idle longest (no subscriber, oldest last publish) first, and such a channel starts a new
+ * epoch (offsets from 1): a subscriber resuming there sees the reset {@link Gap}, never a silent hole. If it must
+ * also take history from channels that have subscribers, those keep their epoch and offsets, and a resuming
+ * subscriber sees an ordinary gap. Publishing goes on at the bound. {@link #usage} reports what is held and what
+ * was given up, in the same terms for every engine.
  */
 public interface Broker extends AutoCloseable {
 
@@ -52,6 +61,29 @@ public interface Broker extends AutoCloseable {
 
     /** This node stops receiving the channel's envelopes. */
     void unsubscribe(String channel);
+
+    /**
+     * What the engine holds and what it gave up, for {@code GET /api/stats}. Cheap: no scan of the channels.
+     * An engine that cannot tell a figure reports -1 for it.
+     */
+    default Usage usage() {
+        return Usage.UNKNOWN;
+    }
+
+    /**
+     * An engine's memory, as {@code GET /api/stats} reports it under {@code "memory"}. The memory engine estimates
+     * the heap its channels and history take; a Redis engine would report Redis' own {@code used_memory},
+     * {@code maxmemory} and evicted streams.
+     *
+     * @param bytes           bytes held for channels and history now (an estimate for the memory engine), or -1
+     * @param maxBytes        the bound on {@code bytes} past which history is evicted, or -1 if there is none
+     * @param channels        channels held (with history, or subscribers on this node), or -1
+     * @param evictedChannels channels whose history was evicted to stay within {@code maxBytes} since the start
+     */
+    record Usage(long bytes, long maxBytes, long channels, long evictedChannels) {
+        /** What an engine that reports nothing reports. */
+        public static final Usage UNKNOWN = new Usage(-1, -1, -1, 0);
+    }
 
     /** Releases threads and connections. */
     @Override

@@ -287,6 +287,11 @@ public class Bus {
         return hub.channelCount();
     }
 
+    /** The engine's memory: bytes held, its bound, channels held, channels evicted (see {@link Broker#usage}). */
+    public Broker.Usage memory() {
+        return broker.usage();
+    }
+
     /** The Authorizer's verdict as an exception; transports that check before starting a stream call it. */
     public void authorize(Caller caller, Action action, String channel) {
         Authorizer.Decision refusal = authorizer.authorize(caller, action, channel);

@@ -7,7 +7,8 @@ import java.util.function.Function;
  *
  * <p>Immutable. {@code data} is the message's JSON text (already validated, on one line). The wire encodings live in
  * {@code dev.herald.protocol}; {@link #encoded(Function)} lets them be computed once per publish and shared by every
- * subscriber rather than once per subscriber.
+ * subscriber rather than once per subscriber. An engine keeps {@link #withoutMemo()} copies in history, so that a
+ * retained envelope costs its fields, not its encodings as well.
  */
 public final class Envelope implements Outbound {
     private final String channel;
@@ -16,10 +17,19 @@ public final class Envelope implements Outbound {
     private final String event;
     private final String data;
     private final long ts;
-    /** Alternating codec / encoded value pairs; copy-on-write. A racing double computation is harmless. */
-    private volatile Object[] memo = new Object[0];
+    private static final Object[] EMPTY = {};
+    /**
+     * Alternating codec / encoded value pairs; copy-on-write. A racing double computation is harmless. Null in a
+     * {@link #withoutMemo()} copy: it never keeps an encoding.
+     */
+    private volatile Object[] memo;
 
     public Envelope(String channel, long offset, String epoch, String event, String data, long ts) {
+        this(channel, offset, epoch, event, data, ts, EMPTY);
+    }
+
+    private Envelope(String channel, long offset, String epoch, String event, String data, long ts, Object[] memo) {
+        this.memo = memo;
         this.channel = channel;
         this.offset = offset;
         this.epoch = epoch;
@@ -61,12 +71,26 @@ public final class Envelope implements Outbound {
     }
 
     /**
-     * Returns {@code codec.apply(this)}, computed at most about once per envelope and codec. The codec must be a
-     * constant (a static method reference or a singleton) for the memo to hit.
+     * An equal envelope (same fields, sharing their strings) whose {@link #encoded} computes each time and keeps
+     * nothing. What an engine keeps in history: the envelope being delivered memoises its encodings for the
+     * subscribers it is fanned out to and is then dropped, while history, which may hold it for an hour, holds only
+     * its fields. A replay from history encodes once per replaying subscriber.
+     */
+    public Envelope withoutMemo() {
+        return new Envelope(channel, offset, epoch, event, data, ts, null);
+    }
+
+    /**
+     * Returns {@code codec.apply(this)}, computed at most about once per envelope and codec (every time on a
+     * {@link #withoutMemo()} copy). The codec must be a constant (a static method reference or a singleton) for the
+     * memo to hit.
      */
     @SuppressWarnings("unchecked")
     public <T> T encoded(Function<Envelope, T> codec) {
         Object[] m = memo;
+        if (m == null) {
+            return codec.apply(this);
+        }
         for (int i = 0; i < m.length; i += 2) {
             if (m[i] == codec) {
                 return (T) m[i + 1];

@@ -20,6 +20,9 @@ import java.util.function.Function;
  * @param writeTimeout    a connection whose write stays in flight this long is closed (default 30 s)
  * @param ticker          whether the demo stock ticker publishes (default true)
  * @param tickerInterval  the demo ticker's publish interval (default 1 s)
+ * @param memoryMaxBytes  bytes of heap the memory engine may hold for channels and their history, as it estimates
+ *                        them; past it, the history of the channels idle longest is evicted (default 25% of the
+ *                        JVM's maximum heap, {@link Runtime#maxMemory()}; at least 64 KiB)
  */
 public record HeraldConfig(
         int historySize,
@@ -32,7 +35,11 @@ public record HeraldConfig(
         Duration wsIdleTimeout,
         Duration writeTimeout,
         boolean ticker,
-        Duration tickerInterval) {
+        Duration tickerInterval,
+        long memoryMaxBytes) {
+
+    /** The smallest {@code herald.memory.max-bytes} accepted: 64 KiB. */
+    public static final long MIN_MEMORY_BYTES = 64 * 1024;
 
     public HeraldConfig {
         require(historySize >= 1, "herald.history.size must be >= 1");
@@ -45,6 +52,7 @@ public record HeraldConfig(
         require(wsIdleTimeout != null && !wsIdleTimeout.isNegative(), "herald.ws.idle-timeout must be >= 0");
         require(positive(writeTimeout), "herald.write-timeout must be > 0");
         require(positive(tickerInterval), "herald.ticker.interval must be > 0");
+        require(memoryMaxBytes >= MIN_MEMORY_BYTES, "herald.memory.max-bytes must be >= 64k");
     }
 
     /** The defaults of the wire contract. */
@@ -66,7 +74,8 @@ public record HeraldConfig(
                 r.duration("herald.ws.idle-timeout", Duration.ofMinutes(5)),
                 r.duration("herald.write-timeout", Duration.ofSeconds(30)),
                 r.bool("herald.ticker", true),
-                r.duration("herald.ticker.interval", Duration.ofSeconds(1)));
+                r.duration("herald.ticker.interval", Duration.ofSeconds(1)),
+                r.bytes("herald.memory.max-bytes", "25%"));
     }
 
     /** System properties first, then environment variables ({@code herald.sse.retry} -> {@code HERALD_SSE_RETRY}). */
@@ -108,6 +117,37 @@ public record HeraldConfig(
         boolean bool(String key, boolean fallback) {
             String v = string(key, null);
             return v == null ? fallback : Boolean.parseBoolean(v);
+        }
+
+        /**
+         * A size in bytes: {@code 1048576}, with a binary unit {@code 64k}, {@code 256m}, {@code 1g} (KiB, MiB,
+         * GiB; upper case too), or a share of the JVM's maximum heap, {@code 25%}.
+         */
+        long bytes(String key, String fallback) {
+            String v = string(key, fallback);
+            try {
+                String s = v.toLowerCase(Locale.ROOT);
+                if (s.endsWith("%")) {
+                    double share = Double.parseDouble(s.substring(0, s.length() - 1));
+                    if (!(share > 0 && share <= 100)) {
+                        throw new IllegalArgumentException("a share of the heap is > 0% and <= 100%");
+                    }
+                    return (long) (Runtime.getRuntime().maxMemory() * share / 100);
+                }
+                int shift = switch (s.charAt(s.length() - 1)) {
+                    case 'k' -> 10;
+                    case 'm' -> 20;
+                    case 'g' -> 30;
+                    default -> 0;
+                };
+                long n = Long.parseLong(shift == 0 ? s : s.substring(0, s.length() - 1));
+                if (n < 0 || n > Long.MAX_VALUE >> shift) {
+                    throw new IllegalArgumentException("out of range");
+                }
+                return n << shift;
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException(key + " is not a size (e.g. 64m, 1g, 25%, or bytes): " + v, e);
+            }
         }
 
         /** {@code 15s}, {@code 2000ms}, {@code 1h}, {@code 5m}, or ISO-8601 ({@code PT15S}); a bare number is ms. */

@@ -32,6 +32,23 @@ class HeraldConfigTest {
     }
 
     @Test
+    void theMemoryBoundIsASizeOrAShareOfTheHeapAndDefaultsToAQuarterOfIt() {
+        assertThat(HeraldConfig.defaults().memoryMaxBytes()).isEqualTo(Runtime.getRuntime().maxMemory() / 4);
+        assertThat(bytes("65536")).isEqualTo(65536);
+        assertThat(bytes("64k")).isEqualTo(64 * 1024);
+        assertThat(bytes("256M")).isEqualTo(256L * 1024 * 1024);
+        assertThat(bytes("2g")).isEqualTo(2L * 1024 * 1024 * 1024);
+        assertThat(bytes("50%")).isEqualTo(Runtime.getRuntime().maxMemory() / 2);
+        for (String bad : new String[] {"lots", "1000", "-1m", "0%", "150%", "12t", "m"}) {
+            assertThatThrownBy(() -> bytes(bad)).as(bad).hasMessageContaining("herald.memory.max-bytes");
+        }
+    }
+
+    private static long bytes(String value) {
+        return HeraldConfig.from(Map.of("herald.memory.max-bytes", value)::get).memoryMaxBytes();
+    }
+
+    @Test
     void badValuesStopTheStartWithTheSettingsName() {
         assertThatThrownBy(() -> HeraldConfig.from(Map.of("herald.history.size", "many")::get))
                 .hasMessageContaining("herald.history.size");

@@ -64,17 +64,61 @@ public final class HeraldTarget {
     }
 
     private static URI start() {
+        Path log = jar().resolveSibling("herald-it.log");
+        Process process = launch(List.of("-Dherald.sse.heartbeat=1s", "-Dherald.poll.timeout=2s"), log);
+        Runtime.getRuntime().addShutdownHook(new Thread(process::destroy));
+        return awaitStart(process, log);
+    }
+
+    /**
+     * Starts another standalone runner with these JVM options (e.g. {@code -Dherald.memory.max-bytes=1m}), logging
+     * to {@code target/<name>.log}, for a test that needs settings of its own; only when {@link #embedded()}. The
+     * test closes it.
+     */
+    public static Standalone startAnother(String name, String... options) {
+        Path log = jar().resolveSibling(name + ".log");
+        Process process = launch(List.of(options), log);
         try {
-            Path jar = Path.of(System.getProperty("herald.standalone.jar", "target/herald-standalone.jar"));
-            if (!Files.exists(jar)) {
-                throw new IllegalStateException(jar + " is missing: run the integration tests with mvn verify");
+            return new Standalone(process, awaitStart(process, log));
+        } catch (RuntimeException e) {
+            process.destroy();
+            throw e;
+        }
+    }
+
+    /** A standalone runner started by {@link #startAnother}; {@link #close()} stops it. */
+    public record Standalone(Process process, URI base) implements AutoCloseable {
+        @Override
+        public void close() throws InterruptedException {
+            process.destroy();
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
             }
-            Path log = jar.resolveSibling("herald-it.log");
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            Process process = new ProcessBuilder(List.of(java, "-Dherald.sse.heartbeat=1s", "-Dherald.poll.timeout=2s",
-                    "-jar", jar.toString(), "--port", "0", "--host", "127.0.0.1"))
-                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            Runtime.getRuntime().addShutdownHook(new Thread(process::destroy));
+        }
+    }
+
+    private static Path jar() {
+        Path jar = Path.of(System.getProperty("herald.standalone.jar", "target/herald-standalone.jar"));
+        if (!Files.exists(jar)) {
+            throw new IllegalStateException(jar + " is missing: run the integration tests with mvn verify");
+        }
+        return jar;
+    }
+
+    private static Process launch(List<String> options, Path log) {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> command = new java.util.ArrayList<>(List.of(java));
+        command.addAll(options);
+        command.addAll(List.of("-jar", jar().toString(), "--port", "0", "--host", "127.0.0.1"));
+        try {
+            return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static URI awaitStart(Process process, Path log) {
+        try {
             Instant deadline = Instant.now().plus(Duration.ofSeconds(90));
             while (Instant.now().isBefore(deadline)) {
                 if (!process.isAlive()) {

@@ -1,5 +1,6 @@
 package dev.herald.transport.http;
 
+import dev.herald.core.Broker;
 import dev.herald.core.Bus;
 import dev.herald.core.Envelope;
 import dev.herald.core.ErrorCode;
@@ -26,7 +27,7 @@ import java.util.Locale;
  *   envelope.</li>
  *   <li>{@code GET {ctx}/api/channels/{channel}/messages?since=&limit=}: history after {@code since}.</li>
  *   <li>{@code GET {ctx}/api/channels/{channel}}: the channel's position and its subscribers on this node.</li>
- *   <li>{@code GET {ctx}/api/stats}: connections and active channels on this node.</li>
+ *   <li>{@code GET {ctx}/api/stats}: connections and active channels on this node, and the engine's memory.</li>
  * </ul>
  * The channel may also be given as a query parameter: {@code {ctx}/api/messages?channel=} and
  * {@code {ctx}/api/channels?channel=} (see {@link Route}).
@@ -70,8 +71,7 @@ public class ChannelsServlet extends HttpServlet {
         try {
             Route route = Route.of(request);
             switch (route.resource()) {
-                case STATS -> HttpIo.json(response, 200, "{\"connections\":" + bus.connectionCount()
-                        + ",\"channels\":" + bus.activeChannelCount() + "}");
+                case STATS -> HttpIo.json(response, 200, stats());
                 case MESSAGES -> history(request, response, route.channel());
                 default -> info(request, response, route.channel());
             }
@@ -80,6 +80,14 @@ public class ChannelsServlet extends HttpServlet {
         } catch (RuntimeException e) {
             HttpIo.internal(response, e);
         }
+    }
+
+    /** {@code {"connections":N,"channels":N,"memory":{"bytes":N,"maxBytes":N,"channels":N,"evictedChannels":N}}}. */
+    private String stats() {
+        Broker.Usage m = bus.memory();
+        return "{\"connections\":" + bus.connectionCount() + ",\"channels\":" + bus.activeChannelCount()
+                + ",\"memory\":{\"bytes\":" + m.bytes() + ",\"maxBytes\":" + m.maxBytes()
+                + ",\"channels\":" + m.channels() + ",\"evictedChannels\":" + m.evictedChannels() + "}}";
     }
 
     private void history(HttpServletRequest request, HttpServletResponse response, String channel) throws IOException {
