@@ -55,7 +55,7 @@ class ErrorsIT {
         String channel = Http.channel("big");
         try (WsClient bystander = WsClient.connect(); WsClient big = WsClient.connect()) {
             bystander.subscribe(channel, null, "s");
-            big.send("{\"type\":\"publish\",\"channel\":\"" + channel + "\",\"data\":\"" + "x".repeat(1024 * 1024)
+            big.sendExpectingClose("{\"type\":\"publish\",\"channel\":\"" + channel + "\",\"data\":\"" + "x".repeat(1024 * 1024)
                     + "\"}");
             CloseReason reason = big.awaitClose();
             assertThat(reason.getCloseCode().getCode()).isEqualTo(1009);
@@ -63,6 +63,20 @@ class ErrorsIT {
             Http.publish(channel, "\"after\"");
             assertThat(bystander.awaitMessages(channel, 1).get(0).getString("data")).isEqualTo("after");
             assertThat(bystander.messages(channel)).hasSize(1);
+        }
+    }
+
+    /** Messages arrive in parts (the container's buffer, 8 KiB on Tomcat); Herald puts them together. */
+    @Test
+    void aLargeFrameUnderTheLimitIsPublished() {
+        String channel = Http.channel("large");
+        String text = "é".repeat(300_000); // 600,000 bytes of UTF-8
+        try (WsClient bystander = WsClient.connect(); WsClient publisher = WsClient.connect()) {
+            bystander.subscribe(channel, null, "s");
+            publisher.send("{\"type\":\"publish\",\"channel\":\"" + channel + "\",\"data\":\"" + text
+                    + "\",\"ref\":\"big\"}");
+            assertThat(publisher.awaitReply("big").getString("type")).isEqualTo("ack");
+            assertThat(bystander.awaitMessages(channel, 1).get(0).getString("data")).isEqualTo(text);
         }
     }
 
@@ -75,7 +89,7 @@ class ErrorsIT {
         String channel = Http.channel("huge");
         try (WsClient bystander = WsClient.connect(); WsClient huge = WsClient.connect()) {
             bystander.subscribe(channel, null, "s");
-            huge.send("{\"type\":\"publish\",\"channel\":\"" + channel + "\",\"data\":\""
+            huge.sendExpectingClose("{\"type\":\"publish\",\"channel\":\"" + channel + "\",\"data\":\""
                     + "x".repeat(5 * 1024 * 1024) + "\"}");
             CloseReason reason = huge.awaitClose();
             if (HeraldTarget.container().startsWith("Payara")) {

@@ -66,6 +66,19 @@ public final class WsClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends a frame the server is expected to refuse by closing the connection: the server may close while the frame
+     * is still being written (it stops reading at its limit), so a failure of the send itself is not an error here.
+     * The caller checks {@link #awaitClose()}.
+     */
+    public void sendExpectingClose(String text) {
+        try {
+            session.getBasicRemote().sendText(text);
+        } catch (IOException | RuntimeException e) {
+            // the server closed first; awaitClose() tells how
+        }
+    }
+
     /** Sends a subscribe frame and waits for its {@code subscribed} reply. */
     public JsonObject subscribe(String channel, Long since, String ref) {
         send("{\"type\":\"subscribe\",\"channel\":\"" + channel + "\"" + (since == null ? "" : ",\"since\":" + since)
