@@ -19,6 +19,7 @@ import java.util.function.Function;
  * @param wsIdleTimeout   a WebSocket with no frame either way for this long is closed; zero never (default 5 min)
  * @param ticker          whether the demo stock ticker publishes (default true)
  * @param tickerInterval  the demo ticker's publish interval (default 1 s)
+ * @param security        authentication, capabilities, origins and limits (docs/security.md)
  */
 public record HeraldConfig(
         int historySize,
@@ -30,7 +31,8 @@ public record HeraldConfig(
         Duration pollTimeout,
         Duration wsIdleTimeout,
         boolean ticker,
-        Duration tickerInterval) {
+        Duration tickerInterval,
+        SecuritySettings security) {
 
     public HeraldConfig {
         require(historySize >= 1, "herald.history.size must be >= 1");
@@ -42,6 +44,7 @@ public record HeraldConfig(
         require(positive(pollTimeout), "herald.poll.timeout must be > 0");
         require(wsIdleTimeout != null && !wsIdleTimeout.isNegative(), "herald.ws.idle-timeout must be >= 0");
         require(positive(tickerInterval), "herald.ticker.interval must be > 0");
+        require(security != null, "security settings missing");
     }
 
     /** The defaults of the wire contract. */
@@ -62,7 +65,8 @@ public record HeraldConfig(
                 r.duration("herald.poll.timeout", Duration.ofSeconds(25)),
                 r.duration("herald.ws.idle-timeout", Duration.ofMinutes(5)),
                 r.bool("herald.ticker", true),
-                r.duration("herald.ticker.interval", Duration.ofSeconds(1)));
+                r.duration("herald.ticker.interval", Duration.ofSeconds(1)),
+                SecuritySettings.from(r));
     }
 
     /** System properties first, then environment variables ({@code herald.sse.retry} -> {@code HERALD_SSE_RETRY}). */
@@ -86,7 +90,7 @@ public record HeraldConfig(
         }
     }
 
-    private record Reader(Function<String, String> lookup) {
+    record Reader(Function<String, String> lookup) {
         String string(String key, String fallback) {
             String v = lookup.apply(key);
             return v == null || v.isBlank() ? fallback : v.trim();

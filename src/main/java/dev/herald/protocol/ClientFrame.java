@@ -7,7 +7,7 @@ import jakarta.json.JsonValue;
  * See {@code docs/protocol.md}, "WebSocket".
  */
 public class ClientFrame {
-    /** {@code subscribe}, {@code unsubscribe}, {@code publish} or {@code ping}. */
+    /** {@code auth}, {@code subscribe}, {@code unsubscribe}, {@code publish} or {@code ping}. */
     public String type;
     public String channel;
     /** subscribe: resume after this offset. */
@@ -18,6 +18,8 @@ public class ClientFrame {
     public String event;
     /** publish: any JSON value. */
     public JsonValue data;
+    /** auth: a bearer token (a JWT). */
+    public String token;
     /** Optional client string echoed in the reply. */
     public String ref;
 }
