@@ -30,7 +30,18 @@ const roomName = raw => (raw || '').trim().toLowerCase().replace(/[^a-z0-9_.-]+/
 // ---- the connection ----
 
 // A chat message typed offline waits up to two minutes for the connection to come back before it counts as not sent.
-const herald = Herald.connect({ transports: transportsFromQuery(['ws', 'sse', 'poll']), publishTimeout: 120000 });
+// Publishing needs a token (docs/security.md): the demo token endpoint gives one for chat:* to a nickname; herald.js
+// asks again before it expires and whenever the server refuses it.
+async function chatToken() {
+  const response = await fetch('demo/token', {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ nick }),
+  });
+  if (!response.ok) throw new Error(`demo token: HTTP ${response.status}`);
+  return (await response.json()).token;
+}
+const herald = Herald.connect({
+  transports: transportsFromQuery(['ws', 'sse', 'poll']), publishTimeout: 120000, token: chatToken,
+});
 showConnection(herald, $('conn'));
 herald.on('state', ({ state }) => { $('banner').hidden = state !== 'reconnecting'; });
 herald.on('error', e => console.warn('herald:', e.code, e.message));

@@ -28,6 +28,11 @@ export interface HeraldOptions {
   publishTimeout?: number;
   /** Most publishes waiting for an ack; more reject with code 'queue_full'. Default 256. */
   maxQueue?: number;
+  /**
+   * A token provider (docs/security.md): called before connecting, again before the token expires (its JWT `exp`,
+   * or the `expires` returned) and when the server answers `unauthorized`. A string is a fixed token.
+   */
+  token?: string | (() => string | { token: string; expires?: number } | Promise<string | { token: string; expires?: number }>);
   /** Replacements of the browser's own classes, for other environments and tests. */
   WebSocket?: typeof WebSocket;
   EventSource?: typeof EventSource;

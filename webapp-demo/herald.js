@@ -13,7 +13,10 @@
  * - every channel resumed from the last offset seen, on every transport: nothing lost while history holds it,
  *   nothing delivered twice (offsets are deduplicated), gaps and stream resets surfaced as 'gap' events;
  * - transport fallback: WebSocket; else SSE to receive plus HTTP POST to publish; else HTTP long-polling;
- * - publishing while disconnected: queued (bounded) and sent on reconnect.
+ * - publishing while disconnected: queued (bounded) and sent on reconnect;
+ * - authentication (docs/security.md): `token: async () => jwt` is called before connecting, again before the token
+ *   expires (WebSocket: an `auth` frame on the open socket; SSE: the stream reopens and resumes) and whenever the
+ *   server says `unauthorized`.
  *
  * The wire protocol is docs/protocol.md; section numbers below refer to it.
  */
@@ -30,7 +33,25 @@ const DEFAULTS = {
   pollTimeout: 25000,        // the server's herald.poll.timeout: how long a long-poll may be held
   publishTimeout: 15000,     // a publish not acknowledged within this rejects with code 'timeout'
   maxQueue: 256,             // most publishes waiting for an ack; more reject with code 'queue_full'
+  token: null,               // a token provider: async () => 'JWT' (or {token, expires}); null: anonymous
 };
+
+/** The `exp` of a JWT in epoch milliseconds, or null when it is not a JWT with one (nothing is verified here). */
+export function tokenExpiry(token) {
+  try {
+    const part = String(token).split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    const exp = JSON.parse(atob(part + '='.repeat((4 - part.length % 4) % 4))).exp;
+    return typeof exp === 'number' ? exp * 1000 : null;
+  } catch (e) {
+    return null;
+  }
+}
+
+/** When to refresh a token that expires at `expires`: a fifth of its life before, between 5 s and 60 s. */
+export function refreshAt(expires, now = Date.now()) {
+  const margin = Math.max(5000, Math.min(60000, (expires - now) / 5));
+  return expires - margin;
+}
 
 const CHANNEL = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$/;
 
@@ -142,6 +163,7 @@ class Connection {
     this._lastGood = null;        // the index of the last transport that worked: where each round starts
     this._proven = new Set();     // transports that have worked: never given up for another
     this._attempts = 0;           // failed rounds since the last stable connection
+    this._auth = { token: null, expires: null, fresh: false }; // the provider's last token
     this._onOnline = () => this._retryNow();
     globalThis.addEventListener?.('online', this._onOnline);
     // start after the caller's synchronous subscribes, so that the first stream already carries them all
@@ -238,6 +260,7 @@ class Connection {
     clearTimeout(this._retryTimer);
     clearTimeout(this._stableTimer);
     globalThis.removeEventListener?.('online', this._onOnline);
+    clearTimeout(this._refreshTimer);
     const t = this._transport;
     this._transport = null;
     t?.close();
@@ -259,8 +282,53 @@ class Connection {
   _connect() {
     if (this._state === 'closed') return;
     const name = this._order[this._index];
-    this._transport = new TRANSPORTS[name](this);
-    this._transport.open();
+    const t = this._transport = new TRANSPORTS[name](this);
+    if (!this.options.token) {
+      t.open();
+      return;
+    }
+    // a reconnect after a failure asks for a fresh token: the old one may be why it failed (expired, or a server
+    // restarted with a new key)
+    this._credentials(this._auth.suspect).then(
+      () => { if (this._transport === t) t.open(); },
+      e => { if (this._transport === t) this._down(t, `no token: ${e?.message || e}`); });
+  }
+
+  /**
+   * The token to present: the provider's last one, or a new one when `force`, when there is none yet or when it
+   * is about to expire. Arms the refresh before its expiry.
+   */
+  async _credentials(force = false) {
+    const a = this._auth;
+    if (!force && a.token && (a.expires == null || Date.now() < refreshAt(a.expires))) return a.token;
+    if (!a.pending) {
+      const provider = this.options.token;
+      a.pending = Promise.resolve(typeof provider === 'function' ? provider() : provider).then(value => {
+        const token = typeof value === 'string' ? value : value?.token;
+        if (!token) throw new HeraldError('unauthorized', 'the token provider gave no token');
+        a.token = token;
+        a.expires = value?.expires ?? tokenExpiry(token);
+        a.suspect = false;
+        this._armRefresh();
+        return token;
+      }).finally(() => { a.pending = null; });
+    }
+    return a.pending;
+  }
+
+  /** Refreshes the token before it expires, and hands the new one to the transport in use. */
+  _armRefresh() {
+    clearTimeout(this._refreshTimer);
+    if (this._auth.expires == null || this._state === 'closed') return;
+    this._refreshTimer = setTimeout(() => this._refresh(), Math.max(0, refreshAt(this._auth.expires) - Date.now()));
+  }
+
+  /** Gets a fresh token (the server refused or is about to refuse the current one) and gives it to the transport. */
+  _refresh() {
+    if (!this.options.token || this._state === 'closed') return Promise.resolve();
+    return this._credentials(true).then(
+      () => this._transport?.refreshed?.(),
+      e => this._emit('error', new HeraldError('unauthorized', `token refresh failed: ${e?.message || e}`)));
   }
 
   /**
@@ -292,6 +360,7 @@ class Connection {
     t.close();
     this._transport = null;
     clearTimeout(this._stableTimer);
+    this._auth.suspect = true;
     for (const item of this._outbox) {
       if (!item.posting) item.sent = false; // no ack came: send again on the next connection
     }
@@ -409,12 +478,19 @@ class HttpPublisher {
     const url = new URL('api/messages', conn.base);
     url.searchParams.set('channel', item.channel);
     url.searchParams.set('event', item.event);
+    const headers = { 'Content-Type': 'application/json' };
+    if (conn.options.token && conn._auth.token) headers.Authorization = `Bearer ${conn._auth.token}`;
     conn.env.fetch(url, {
-      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(item.data),
+      method: 'POST', headers, body: JSON.stringify(item.data),
     }).then(async response => {
       const body = await response.json().catch(() => null);
       if (response.ok) item.settle(null, { channel: body.channel, offset: body.offset, id: body.id });
       else if (response.status >= 500) throw new Error(`HTTP ${response.status}`);
+      else if (response.status === 401 && conn.options.token && !item.reauthorized) {
+        item.reauthorized = true; // once: a fresh token, then the same publish again
+        await conn._credentials(true);
+        throw new Error('unauthorized');
+      }
       else item.settle(new HeraldError(body?.error?.code || 'bad_request', body?.error?.message));
     }).catch(() => {
       failed = true;
@@ -470,20 +546,57 @@ class WsTransport {
       return;
     }
     this.ws.onopen = () => {
-      this.send({ type: 'ping', ref: 'hello' }); // the first reply proves frames flow both ways
-      for (const channel of conn._channels.keys()) this.subscribe(channel);
+      if (o.token) {
+        this.send({ type: 'auth', token: conn._auth.token, ref: 'auth' }); // the rest once it is accepted
+      } else {
+        this.start();
+      }
     };
     this.ws.onmessage = event => {
       this.lastSeen = Date.now();
       this.pingSent = null;
+      const f = JSON.parse(event.data);
+      if (o.token && !this.authed && !this.accepted(f)) return;
       if (!this.up) {
         this.watchdog.stop();
         this.pinger = setInterval(() => this.beat(), Math.min(o.heartbeatInterval, o.heartbeatTimeout) / 2);
       }
       conn._up(this);
-      this.frame(JSON.parse(event.data));
+      this.frame(f);
     };
     this.ws.onclose = () => conn._down(this, 'closed');
+  }
+
+  /** Frames flow: prove it with a ping, and subscribe every channel. */
+  start() {
+    this.send({ type: 'ping', ref: 'hello' }); // the first reply proves frames flow both ways
+    for (const channel of this.conn._channels.keys()) this.subscribe(channel);
+  }
+
+  /**
+   * Before the first `auth` frame is accepted: true once it is (then the connection starts); a refusal gets one
+   * fresh token and one more try, then the connection is given up (and the backoff asks for a token again).
+   */
+  accepted(f) {
+    if (f.ref !== 'auth') return false;
+    if (f.type === 'authenticated') {
+      this.authed = true;
+      this.start();
+      return true;
+    }
+    if (!this.retriedAuth) {
+      this.retriedAuth = true;
+      this.conn._credentials(true).then(token => this.send({ type: 'auth', token, ref: 'auth' }),
+        () => this.conn._down(this, 'no token'));
+    } else {
+      this.conn._down(this, `unauthorized: ${f.message}`);
+    }
+    return false;
+  }
+
+  /** A fresh token: present it on the open socket, which goes on without reconnecting. */
+  refreshed() {
+    if (this.authed) this.send({ type: 'auth', token: this.conn._auth.token, ref: 'reauth' });
   }
 
   /**
@@ -513,7 +626,26 @@ class WsTransport {
       case 'gap': conn._gap(f); break;
       case 'subscribed': conn._subscribed(f.channel, f.offset, f.epoch); break;
       case 'ack': this.pending.get(f.ref)?.settle(null, { channel: f.channel, offset: f.offset, id: f.id }); break;
+      case 'authenticated': {
+        for (const channel of this.resubscribe || []) if (conn._channels.has(channel)) this.subscribe(channel);
+        this.resubscribe = null;
+        break;
+      }
+      case 'unsubscribed': {
+        // the server ended a subscription the new token no longer allows
+        if (f.code) conn._emit('error', Object.assign(new HeraldError(f.code, `unsubscribed from ${f.channel}`), { channel: f.channel }));
+        break;
+      }
       case 'error': {
+        if (f.code === 'unauthorized' && conn.options.token) {
+          // the token expired (no ref), or a subscribe was refused before the refresh: refresh, re-auth, retry
+          if (f.ref?.startsWith('s:')) (this.resubscribe ||= new Set()).add(f.ref.slice(2));
+          if (!f.ref || f.ref.startsWith('s:')) conn._refresh();
+        }
+        if (f.ref === 'reauth') {
+          if (f.code === 'forbidden') conn._down(this, 'identity changed'); // a new subject needs a new connection
+          break;
+        }
         const item = this.pending.get(f.ref);
         if (item) item.settle(new HeraldError(f.code, f.message));
         else {
@@ -582,6 +714,7 @@ class SseTransport extends ReceiveOnlyTransport {
     const token = conn._token();
     if (token) url.searchParams.set('lastEventId', token);
     const o = conn.options;
+    if (o.token && conn._auth.token) url.searchParams.set('token', conn._auth.token);
     this.watchdog = new Watchdog(o.openTimeout, () => conn._down(this, this.up ? 'heartbeat timeout' : 'no events'));
     const es = this.es = new conn.env.EventSource(url.href);
     const alive = () => {
@@ -601,7 +734,25 @@ class SseTransport extends ReceiveOnlyTransport {
       alive();
       conn._adopt(event.lastEventId); // the positions of channels that have had no message yet
     });
+    es.addEventListener('herald-error', event => {
+      // the stream's token expired (section 6): reopen with a fresh one, resuming where it stopped
+      const error = JSON.parse(event.data);
+      es.onerror = null; // the server ends the stream now: not a failure to back off from
+      es.close();
+      if (error.code !== 'unauthorized' || !o.token) {
+        conn._down(this, error.message);
+        return;
+      }
+      conn._refresh().then(() => {
+        if (conn._transport === this && this.es === es) conn._down(this, 'token refresh failed');
+      });
+    });
     es.onerror = () => conn._down(this, 'stream failed');
+  }
+
+  /** A fresh token: reopen the stream with it; the resume token makes the switch lossless. */
+  refreshed() {
+    if (this.conn._transport === this) this.open();
   }
 
   /** The channel set changed: reopen once, after the caller's other synchronous changes. */
@@ -650,6 +801,7 @@ class PollTransport extends ReceiveOnlyTransport {
       for (const channel of channels) url.searchParams.append('channel', channel);
       const token = conn._token();
       if (token) url.searchParams.set('since', token);
+      if (o.token && conn._auth.token) url.searchParams.set('token', conn._auth.token);
       const request = this.request = new AbortController();
       // a poll the server holds is alive: after openTimeout without an answer or an error, count it as open
       const held = setTimeout(() => conn._up(this), o.openTimeout);

@@ -200,7 +200,8 @@ public class Bus {
      * @param epoch the epoch {@code since} belongs to, or null; a different epoch (or a {@code since} beyond the
      *              latest offset) means the stream was reset: a {@link Gap} with {@code reset} set, then all history
      * @param ref   the client's correlation string, echoed in {@link Subscribed}
-     * @throws HeraldException {@code bad_channel}, {@code bad_request} or {@code forbidden}
+     * @throws HeraldException {@code bad_channel}, {@code bad_request}, {@code forbidden}, {@code unauthorized}, or
+     *                         {@code rate_limited} past {@code herald.limits.subscriptions} channels
      */
     public void subscribe(Subscriber s, String channel, Long since, String epoch, String ref) {
         Names.channel(channel);
@@ -209,6 +210,10 @@ public class Bus {
                     + StrictJson.MAX_SAFE_INTEGER);
         }
         authorize(s.caller(), Action.SUBSCRIBE, channel);
+        int max = config.security().maxSubscriptions();
+        if (s.channels().size() >= max && !s.channels().contains(channel)) {
+            throw new HeraldException(ErrorCode.RATE_LIMITED, "at most " + max + " subscriptions per connection");
+        }
         Subscriber.ChannelState state = s.begin(channel);
         if (state.fresh) {
             hub.add(channel, s);
@@ -268,8 +273,37 @@ public class Bus {
         if (since < 0 || limit < 0) {
             throw new HeraldException(ErrorCode.BAD_REQUEST, "since and limit must be >= 0");
         }
-        authorize(caller, Action.SUBSCRIBE, channel);
+        authorize(caller, Action.HISTORY, channel);
         return broker.history(channel, since, Math.min(limit, MAX_HISTORY_LIMIT));
+    }
+
+    /**
+     * The channel's position (no messages), for a caller allowed its {@code presence}.
+     *
+     * @throws HeraldException {@code bad_channel}, {@code forbidden} or {@code unauthorized}
+     */
+    public HistoryPage position(Caller caller, String channel) {
+        Names.channel(channel);
+        authorize(caller, Action.PRESENCE, channel);
+        return broker.history(channel, Long.MAX_VALUE, 0);
+    }
+
+    /**
+     * A connection presents new credentials (a WebSocket {@code auth} frame): from now on it acts as
+     * {@code caller}. Each of its subscriptions that {@code caller} may not subscribe to is ended.
+     *
+     * @return the channels whose subscription was ended
+     */
+    public List<String> reauthenticate(Subscriber s, Caller caller) {
+        s.caller(caller);
+        List<String> dropped = new java.util.ArrayList<>();
+        for (String channel : List.copyOf(s.channels())) {
+            if (authorizer.authorize(caller, Action.SUBSCRIBE, channel) != null) {
+                unsubscribe(s, channel);
+                dropped.add(channel);
+            }
+        }
+        return dropped;
     }
 
     /** Subscribers of the channel on this node. */

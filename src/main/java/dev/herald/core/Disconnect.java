@@ -26,6 +26,15 @@ public record Disconnect(int code, String reason) {
     public static final Disconnect WRITE_TIMEOUT = new Disconnect(1013, "slow consumer: write timed out");
     /** Nothing went either way for {@code herald.ws.idle-timeout} (WebSocket only). */
     public static final Disconnect IDLE = new Disconnect(1001, "idle timeout");
+    /**
+     * The connection's credentials expired (or were refused) and no valid {@code auth} frame came within
+     * {@code herald.auth.grace}: authenticate and connect again (docs/protocol.md, section 7).
+     */
+    public static final Disconnect UNAUTHORIZED = new Disconnect(4001, "unauthorized");
+    /** The handshake's Origin is not allowed (a WebSocket that could not be refused with 403 before it opened). */
+    public static final Disconnect POLICY = new Disconnect(1008, "origin not allowed");
+    /** Too many connections from the client's address: try again later, with backoff. */
+    public static final Disconnect RATE_LIMITED = new Disconnect(4029, "rate_limited: too many connections");
     /** The connection failed (write error, protocol error, a fault in the container's send path). */
     public static final Disconnect ERROR = new Disconnect(1011, "connection error");
 }

@@ -23,6 +23,7 @@ import java.util.function.Function;
  * @param memoryMaxBytes  bytes of heap the memory engine may hold for channels and their history, as it estimates
  *                        them; past it, the history of the channels idle longest is evicted (default 25% of the
  *                        JVM's maximum heap, {@link Runtime#maxMemory()}; at least 64 KiB)
+ * @param security        authentication, capabilities, origins and limits (docs/security.md)
  */
 public record HeraldConfig(
         int historySize,
@@ -36,7 +37,8 @@ public record HeraldConfig(
         Duration writeTimeout,
         boolean ticker,
         Duration tickerInterval,
-        long memoryMaxBytes) {
+        long memoryMaxBytes,
+        SecuritySettings security) {
 
     /** The smallest {@code herald.memory.max-bytes} accepted: 64 KiB. */
     public static final long MIN_MEMORY_BYTES = 64 * 1024;
@@ -53,6 +55,7 @@ public record HeraldConfig(
         require(positive(writeTimeout), "herald.write-timeout must be > 0");
         require(positive(tickerInterval), "herald.ticker.interval must be > 0");
         require(memoryMaxBytes >= MIN_MEMORY_BYTES, "herald.memory.max-bytes must be >= 64k");
+        require(security != null, "security settings missing");
     }
 
     /** The defaults of the wire contract. */
@@ -75,7 +78,8 @@ public record HeraldConfig(
                 r.duration("herald.write-timeout", Duration.ofSeconds(30)),
                 r.bool("herald.ticker", true),
                 r.duration("herald.ticker.interval", Duration.ofSeconds(1)),
-                r.bytes("herald.memory.max-bytes", "25%"));
+                r.bytes("herald.memory.max-bytes", "25%"),
+                SecuritySettings.from(r));
     }
 
     /** System properties first, then environment variables ({@code herald.sse.retry} -> {@code HERALD_SSE_RETRY}). */
@@ -99,7 +103,7 @@ public record HeraldConfig(
         }
     }
 
-    private record Reader(Function<String, String> lookup) {
+    record Reader(Function<String, String> lookup) {
         String string(String key, String fallback) {
             String v = lookup.apply(key);
             return v == null || v.isBlank() ? fallback : v.trim();

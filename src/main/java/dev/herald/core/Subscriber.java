@@ -34,7 +34,7 @@ public final class Subscriber {
     private static final int MAX_BATCH = 512;
 
     private final long id;
-    private final Caller caller;
+    private volatile Caller caller;
     private final Transport transport;
     private final Executor executor;
     private final int queueLimit;
@@ -88,6 +88,11 @@ public final class Subscriber {
 
     public Caller caller() {
         return caller;
+    }
+
+    /** The connection re-authenticated ({@link Bus#reauthenticate}). */
+    void caller(Caller caller) {
+        this.caller = caller;
     }
 
     public boolean isClosed() {

@@ -10,16 +10,18 @@ import java.util.Map;
  * members have the types below. Unknown members are ignored; a member given twice is refused, so the channel that is
  * authorised is the channel that is used. An optional member given as {@code null} counts as absent.
  *
- * @param type    {@code subscribe}, {@code unsubscribe}, {@code publish} or {@code ping} (required, a string)
+ * @param type    {@code auth}, {@code subscribe}, {@code unsubscribe}, {@code publish} or {@code ping} (required, a
+ *                string)
  * @param channel the channel, or null
  * @param since   subscribe: resume after this offset (0 to 2^53-1), or null
  * @param epoch   subscribe: the epoch {@code since} belongs to, or null
  * @param event   publish: the event name, or null for {@code message}
  * @param data    publish: the data as compact JSON text ({@code null} when absent)
+ * @param token   auth: a bearer token (a JWT), or null
  * @param ref     the client's string echoed in the reply, or null
  */
 public record ClientFrame(String type, String channel, Long since, String epoch, String event, String data,
-                          String ref) {
+                          String token, String ref) {
 
     /** A frame refused before it was handled, with the {@code ref} to echo when the frame had a usable one. */
     public static final class Refused extends HeraldException {
@@ -77,7 +79,7 @@ public record ClientFrame(String type, String channel, Long since, String epoch,
             string(m, "ref");
             return new ClientFrame(type, string(m, "channel"),
                     since == null ? null : offset(since), string(m, "epoch"), string(m, "event"),
-                    data == null ? "null" : data.json(), ref);
+                    data == null ? "null" : data.json(), string(m, "token"), ref);
         } catch (HeraldException e) {
             throw new Refused(e.getMessage(), ref);
         }

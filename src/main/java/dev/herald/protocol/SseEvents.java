@@ -127,4 +127,14 @@ public final class SseEvents {
         }
         return value;
     }
+
+    /**
+     * {@code event: herald-error} with the error body {@code {"code":…,"message":…}}: the stream ends after it
+     * (docs/protocol.md, section 6; sent when the stream's token expires).
+     */
+    public static String heraldError(dev.herald.core.ErrorCode code, String message) {
+        StringBuilder b = new StringBuilder(96).append("event: herald-error\ndata: {\"code\":");
+        JsonText.string(b, code.wire()).append(",\"message\":");
+        return JsonText.string(b, message).append("}\n\n").toString();
+    }
 }

@@ -36,6 +36,28 @@ public final class WsFrames {
         return ref(b, ref);
     }
 
+    /** {@code unsubscribed} sent by the server, with the reason (e.g. {@code forbidden} after an {@code auth}). */
+    public static String unsubscribedBecause(String channel, ErrorCode reason) {
+        StringBuilder b = start("unsubscribed");
+        b.append(",\"channel\":");
+        JsonText.string(b, channel);
+        b.append(",\"code\":");
+        JsonText.string(b, reason.wire());
+        return b.append('}').toString();
+    }
+
+    /**
+     * The reply to an {@code auth} frame: {@code {"type":"authenticated","subject":…,"expires":MILLIS_OR_NULL,
+     * "ref":…}}.
+     */
+    public static String authenticated(String subject, java.time.Instant expires, String ref) {
+        StringBuilder b = start("authenticated");
+        b.append(",\"subject\":");
+        JsonText.string(b, subject);
+        b.append(",\"expires\":").append(expires == null ? "null" : Long.toString(expires.toEpochMilli()));
+        return ref(b, ref);
+    }
+
     public static String ack(Envelope e, String ref) {
         StringBuilder b = start("ack");
         if (ref != null) {

@@ -1,9 +1,9 @@
 package dev.herald.security;
 
-import jakarta.enterprise.context.ApplicationScoped;
-
-/** Herald's default {@link Authorizer}: every caller may subscribe to and publish on every channel. */
-@ApplicationScoped
+/**
+ * An {@link Authorizer} that allows everything. Not a bean (Herald's default is {@link CapabilityAuthorizer}); for
+ * tests of the core and for applications that decide elsewhere.
+ */
 public class AllowAllAuthorizer implements Authorizer {
     @Override
     public Decision authorize(Caller caller, Action action, String channel) {

@@ -1,14 +1,16 @@
 package dev.herald.security;
 
 /**
- * Decides whether a caller may subscribe to (or read the history of) a channel, or publish to it.
+ * Decides whether a caller may subscribe to a channel, publish on it, read its history or see its presence.
  *
- * <p>Called by the {@code Bus} once per subscribe, history request and publish, on the caller's thread (a
- * container request or WebSocket thread, or the application's own thread for in-process publishes). Must be fast
- * and thread-safe; it must not block on I/O on the publish path if throughput matters.
+ * <p>Called by the {@code Bus} once per subscribe, history request, channel-info request and publish, on the caller's
+ * thread (a container request or WebSocket thread, or the application's own thread for in-process publishes), and
+ * again for each subscription when a WebSocket re-authenticates. Must be fast and thread-safe; it must not block on
+ * I/O on the publish path if throughput matters.
  *
- * <p>Herald's default, {@link AllowAllAuthorizer}, allows everything. To plug in your own rules, declare a CDI bean
- * implementing this interface as an alternative that wins:
+ * <p>Herald's default, {@link CapabilityAuthorizer}, grants what the caller's capabilities grant (a token's
+ * {@code herald} claim, the role mapping, or {@code herald.anonymous}); see docs/security.md. To plug in your own
+ * rules, declare a CDI bean implementing this interface as an alternative that wins:
  * <pre>{@code
  * @ApplicationScoped @Alternative @Priority(Interceptor.Priority.APPLICATION)
  * public class MyRules implements Authorizer { ... }
@@ -18,7 +20,7 @@ public interface Authorizer {
 
     /**
      * Returns null to allow, or the reason for refusing. A refusal reaches the client as the {@code forbidden}
-     * error (or {@code unauthorized} when {@link Decision#unauthenticated()} is used).
+     * error (or {@code unauthorized} when {@link Decision#unauthenticated} is used).
      */
     Decision authorize(Caller caller, Action action, String channel);
 

@@ -5,7 +5,6 @@ import dev.herald.core.HeraldException;
 import dev.herald.core.Names;
 import dev.herald.core.StrictJson;
 import dev.herald.protocol.HttpErrors;
-import dev.herald.security.Caller;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -17,16 +16,12 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
-/** What the servlet transports share: JSON answers, contract errors, the caller of a request. */
+/** What the servlet transports share: JSON answers, contract errors, channel parameters. */
 public final class HttpIo {
     private static final System.Logger LOG = System.getLogger(HttpIo.class.getName());
     /** Most channels one SSE stream or long-poll request may carry. */
     public static final int MAX_CHANNELS = 256;
     private HttpIo() {
-    }
-
-    public static Caller caller(HttpServletRequest request, String transport) {
-        return new Caller(request.getUserPrincipal(), transport, request.getRemoteAddr());
     }
 
     /** Completes an async exchange; one the container has ended meanwhile is left as it is. */
@@ -106,6 +101,14 @@ public final class HttpIo {
      * {@value #MAX_CHANNELS}, duplicates dropped, in order. Throws {@code bad_request} or {@code bad_channel}.
      */
     public static Set<String> channels(HttpServletRequest request) {
+        return channels(request, MAX_CHANNELS);
+    }
+
+    /**
+     * As {@link #channels(HttpServletRequest)}, with at most {@code max} channels ({@code herald.limits.subscriptions}):
+     * more is {@code rate_limited} (429).
+     */
+    public static Set<String> channels(HttpServletRequest request, int max) {
         List<String> names = parameters(request, "channel");
         if (names.isEmpty()) {
             throw new HeraldException(ErrorCode.BAD_REQUEST, "name at least one channel: ?channel=NAME");
@@ -113,9 +116,12 @@ public final class HttpIo {
         Set<String> channels = new LinkedHashSet<>();
         for (String name : names) {
             channels.add(Names.channel(name));
+            if (channels.size() > max) {
+                break;
+            }
         }
-        if (channels.size() > MAX_CHANNELS) {
-            throw new HeraldException(ErrorCode.BAD_REQUEST, "at most " + MAX_CHANNELS + " channels per request");
+        if (channels.size() > max) {
+            throw new HeraldException(ErrorCode.RATE_LIMITED, "at most " + max + " channels per request");
         }
         return channels;
     }

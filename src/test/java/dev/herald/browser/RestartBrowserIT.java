@@ -1,5 +1,7 @@
 package dev.herald.browser;
 
+import dev.herald.it.TestSecurity;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -31,7 +33,7 @@ class RestartBrowserIT {
     void afterARestartEveryPageShowsWhatWasPublishedMeanwhileAndWhatWasSentOfflineExactlyOnce() {
         try (StandaloneHerald server = StandaloneHerald.onFreePort();
              Chromium ada = Chromium.start(); Chromium linus = Chromium.start(); Chromium trader = Chromium.start(1280, 900)) {
-            server.start("herald.sse.heartbeat=2s");
+            server.start("herald.sse.heartbeat=2s", "herald.jwt.secret=" + TestSecurity.SECRET);
             URI base = server.base();
             ChatPage overWs = ChatPage.open(ada, base, "ops", "ada", "ws");
             ChatPage overSse = ChatPage.open(linus, base, "ops", "linus", "sse");
@@ -54,7 +56,7 @@ class RestartBrowserIT {
             assertThat(overWs.status(fromAda)).startsWith("Queued");
             assertThat(overSse.status(fromLinus)).startsWith("Queued");
 
-            server.start("herald.ticker=false", "herald.sse.heartbeat=2s");
+            server.start("herald.ticker=false", "herald.sse.heartbeat=2s", "herald.jwt.secret=" + TestSecurity.SECRET);
             List<String> announcements = new ArrayList<>();
             List<JsonObject> ticks = new ArrayList<>();
             for (int i = 1; i <= 3; i++) {
@@ -94,9 +96,17 @@ class RestartBrowserIT {
         }
     }
 
+    /**
+     * The test plays the backend: the server runs with authentication on (its defaults: anonymous clients only read),
+     * with the test fixture secret, so the test may publish on chat:* and prices:* with a token of its own.
+     */
+    private static final String OPERATOR = TestSecurity.token("operator",
+            java.util.Map.of("*", java.util.List.of("publish")), java.time.Duration.ofHours(1));
+
     private static JsonObject publish(URI base, String channel, String event, String json) {
         HttpRequest request = HttpRequest.newBuilder(base.resolve("api/channels/" + channel + "/messages?event=" + event))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build();
+                .header("Content-Type", "application/json").header("Authorization", "Bearer " + OPERATOR)
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build();
         try {
             HttpResponse<String> r = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
             assertThat(r.statusCode()).as(r.body()).isEqualTo(201);

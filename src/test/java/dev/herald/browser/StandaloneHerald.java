@@ -59,7 +59,10 @@ public final class StandaloneHerald implements AutoCloseable {
         command.addAll(List.of("-jar", jar.toString(), "--port", Integer.toString(port), "--host", "127.0.0.1"));
         Path log = jar.resolveSibling("herald-browser-" + port + "-" + (++starts) + ".log");
         try {
-            process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+            // the container suite's HERALD_* test settings are not this server's: it runs with its defaults
+            builder.environment().keySet().removeIf(name -> name.startsWith("HERALD_"));
+            process = builder.start();
             Process started = process;
             Runtime.getRuntime().addShutdownHook(new Thread(started::destroyForcibly));
             Instant deadline = Instant.now().plus(START);

@@ -59,4 +59,38 @@ class HeraldConfigTest {
         assertThatThrownBy(() -> HeraldConfig.from(Map.of("herald.sse.retry", "0s")::get))
                 .hasMessageContaining("herald.sse.retry");
     }
+
+    @Test
+    void securityDefaultsKeepTheDemosReadableAndNothingPublishable() {
+        SecuritySettings s = HeraldConfig.defaults().security();
+        assertThat(s.anonymous().allows(dev.herald.security.Action.SUBSCRIBE, "chat:lobby")).isTrue();
+        assertThat(s.anonymous().allows(dev.herald.security.Action.PUBLISH, "chat:lobby")).isFalse();
+        assertThat(s.anonymous().allows(dev.herald.security.Action.PUBLISH, "prices:ACME")).isFalse();
+        assertThat(s.allowedOrigins()).isEmpty();
+        assertThat(s.tokensConfigured()).isFalse();
+        SecuritySettings off = HeraldConfig.from(Map.of("herald.demo", "false")::get).security();
+        assertThat(off.anonymous().grants()).isEmpty();
+        SecuritySettings env = HeraldConfig.from(Map.of("herald.anonymous", "{\"*\":[\"*\"]}")::get).security();
+        assertThat(env.anonymous().allows(dev.herald.security.Action.PUBLISH, "x")).isTrue();
+    }
+
+    @Test
+    void badSecuritySettingsStopTheStartWithTheSettingsName() {
+        assertThatThrownBy(() -> HeraldConfig.from(Map.of("herald.anonymous", "{\"*\":[\"dance\"]}")::get))
+                .hasMessageContaining("herald.anonymous");
+        assertThatThrownBy(() -> HeraldConfig.from(Map.of("herald.jwt.secret", "short")::get))
+                .hasMessageContaining("herald.jwt.secret");
+        assertThatThrownBy(() -> HeraldConfig.from(Map.of("herald.allowed-origins", "*")::get))
+                .hasMessageContaining("herald.allowed-origins");
+        assertThatThrownBy(() -> HeraldConfig.from(Map.of("herald.allowed-origins", "https://a.example/")::get))
+                .hasMessageContaining("herald.allowed-origins");
+        assertThatThrownBy(() -> HeraldConfig.from(Map.of("herald.jwt.public-key", "/nonexistent.pem")::get))
+                .hasMessageContaining("herald.jwt.public-key");
+        assertThatThrownBy(() -> HeraldConfig.from(Map.of("herald.jwt.jwks-url", "ftp://x")::get))
+                .hasMessageContaining("herald.jwt.jwks-url");
+        assertThatThrownBy(() -> HeraldConfig.from(Map.of("herald.roles", "{\"admin\":[]}")::get))
+                .hasMessageContaining("herald.roles");
+        assertThatThrownBy(() -> HeraldConfig.from(Map.of("herald.limits.publish-rate", "0")::get))
+                .hasMessageContaining("herald.limits.publish-rate");
+    }
 }

@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  * The Herald that integration tests talk to. With {@code -Dherald.test.url=http://host:port/ctx/} it is that
  * deployment (Tomcat, Payara, WildFly…); otherwise the standalone runner ({@code target/herald-standalone.jar}) is
  * started once per test JVM on a free loopback port, with a 1 s SSE heartbeat so dead streams are noticed quickly
- * and a 2 s long-poll timeout so a test of it is short,
+ * and a 2 s long-poll timeout so a test of it is short, and the security settings of {@link TestSecurity},
  * and stopped when the JVM exits. Its output goes to {@code target/herald-it.log}.
  */
 public final class HeraldTarget {
@@ -108,6 +108,7 @@ public final class HeraldTarget {
     private static Process launch(List<String> options, Path log) {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new java.util.ArrayList<>(List.of(java));
+        TestSecurity.settings().forEach((k, v) -> command.add("-D" + k + "=" + v));
         command.addAll(options);
         command.addAll(List.of("-jar", jar().toString(), "--port", "0", "--host", "127.0.0.1"));
         try {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -34,12 +35,15 @@ class ManyConnectionsIT {
         try {
             List<Future<?>> opened = new ArrayList<>();
             for (int i = 0; i < EACH; i++) {
+                // one client address each (the tests' loopback is a trusted proxy), so the per-address connection
+                // limit (docs/security.md) does not refuse the crowd; 203.0.113.0/24 is a documentation range
+                Map<String, String> client = Map.of("X-Forwarded-For", "203.0.113." + (i + 1));
                 opened.add(openers.submit(() -> {
-                    WsClient ws = WsClient.connect(manager);
+                    WsClient ws = WsClient.connect(manager, client);
                     sockets.add(ws);
                     ws.send("{\"type\":\"subscribe\",\"channel\":\"" + channel + "\",\"ref\":\"s\"}");
                 }));
-                opened.add(openers.submit(() -> streams.add(SseClient.open("?channel=" + channel))));
+                opened.add(openers.submit(() -> streams.add(SseClient.open("?channel=" + channel, client))));
             }
             for (Future<?> f : opened) {
                 f.get(2, TimeUnit.MINUTES);

@@ -16,6 +16,7 @@ import java.io.StringReader;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -36,21 +37,42 @@ public final class WsClient implements AutoCloseable {
      * closes, and a session opened on a shared manager at that moment is left with a dead idle-timeout executor.
      */
     public static WsClient connect() {
-        return connect(ClientManager.createClient());
+        return connect("", Map.of());
+    }
+
+    /**
+     * Connects with a query ({@code ?token=…}, or empty) and extra handshake headers ({@code Origin},
+     * {@code X-Forwarded-For}, {@code Cookie}).
+     *
+     * @throws IllegalStateException when the handshake fails; its cause chain holds Tyrus' {@code HandshakeException}
+     */
+    public static WsClient connect(String query, Map<String, String> headers) {
+        return connect(ClientManager.createClient(), query, headers);
     }
 
     /**
      * Connects through {@code manager}: for many connections at once, that are all open before any of them closes
      * (see {@link #connect()} for why a shared manager is otherwise avoided).
      */
-    public static WsClient connect(ClientManager manager) {
+    public static WsClient connect(ClientManager manager, Map<String, String> headers) {
+        return connect(manager, "", headers);
+    }
+
+    private static WsClient connect(ClientManager manager, String query, Map<String, String> headers) {
         WsClient c = new WsClient();
+        ClientEndpointConfig config = ClientEndpointConfig.Builder.create()
+                .configurator(new ClientEndpointConfig.Configurator() {
+                    @Override
+                    public void beforeRequest(Map<String, List<String>> request) {
+                        headers.forEach((k, v) -> request.put(k, List.of(v)));
+                    }
+                }).build();
+        URI uri = URI.create(HeraldTarget.ws() + query);
         try {
-            c.session = manager.connectToServer(c.new Capture(),
-                    ClientEndpointConfig.Builder.create().build(), HeraldTarget.ws());
+            c.session = manager.connectToServer(c.new Capture(), config, uri);
             c.session.setMaxTextMessageBufferSize(8 * 1024 * 1024);
         } catch (Exception e) {
-            throw new IllegalStateException("cannot connect to " + HeraldTarget.ws(), e);
+            throw new IllegalStateException("cannot connect to " + uri, e);
         }
         return c;
     }

@@ -21,7 +21,7 @@ class ClientFrameTest {
         ClientFrame f = ClientFrame.parse(
                 "{\"type\":\"publish\",\"channel\":\"c\",\"event\":\"e\",\"data\":{ \"a\" : [1, 2.50] },\"ref\":\"r\","
                         + "\"extra\":{\"ignored\":true}}");
-        assertThat(f).isEqualTo(new ClientFrame("publish", "c", null, null, "e", "{\"a\":[1,2.50]}", "r"));
+        assertThat(f).isEqualTo(new ClientFrame("publish", "c", null, null, "e", "{\"a\":[1,2.50]}", null, "r"));
         assertThat(ClientFrame.parse("{\"type\":\"subscribe\",\"channel\":\"c\",\"since\":9007199254740991,"
                 + "\"epoch\":null}").since()).isEqualTo(9007199254740991L);
         assertThat(ClientFrame.parse("{\"type\":\"publish\",\"channel\":\"c\"}").data()).isEqualTo("null");

@@ -10,7 +10,11 @@ import dev.herald.core.Names;
 import dev.herald.core.StrictJson;
 import dev.herald.protocol.EnvelopeJson;
 import dev.herald.protocol.JsonText;
+import dev.herald.security.Authenticator;
+import dev.herald.security.Caller;
+import dev.herald.security.Limits;
 import dev.herald.transport.Beans;
+import dev.herald.transport.HttpAuth;
 import dev.herald.transport.HttpIo;
 import jakarta.servlet.annotation.WebServlet;
 import jakarta.servlet.http.HttpServlet;
@@ -40,10 +44,19 @@ public class ChannelsServlet extends HttpServlet {
     private static final long DRAIN_LIMIT = 64L * 1024 * 1024;
 
     private transient Bus bus;
+    private transient Authenticator authenticator;
+    private transient Limits limits;
 
     @Override
     public void init() {
         bus = Beans.get(Bus.class);
+        authenticator = Beans.get(Authenticator.class);
+        limits = Beans.get(Limits.class);
+    }
+
+    /** The request's caller: {@code Authorization: Bearer}, or the container's user, or anonymous. */
+    private Caller caller(HttpServletRequest request) {
+        return HttpAuth.caller(request, "http", authenticator, limits, false);
     }
 
     @Override
@@ -56,8 +69,7 @@ public class ChannelsServlet extends HttpServlet {
             String channel = Names.channel(route.channel());
             requireJson(request);
             String data = readJson(request);
-            Envelope e = bus.publishJson(HttpIo.caller(request, "http"), channel, HttpIo.parameter(request, "event"),
-                    data);
+            Envelope e = bus.publishJson(caller(request), channel, HttpIo.parameter(request, "event"), data);
             HttpIo.json(response, 201, EnvelopeJson.of(e));
         } catch (HeraldException e) {
             HttpIo.error(response, e);
@@ -93,7 +105,7 @@ public class ChannelsServlet extends HttpServlet {
     private void history(HttpServletRequest request, HttpServletResponse response, String channel) throws IOException {
         long since = HttpIo.number(request, "since", 0);
         long limit = HttpIo.number(request, "limit", DEFAULT_LIMIT);
-        HistoryPage page = bus.history(HttpIo.caller(request, "http"), channel, since,
+        HistoryPage page = bus.history(caller(request), channel, since,
                 (int) Math.min(limit, Bus.MAX_HISTORY_LIMIT));
         StringBuilder b = position(new StringBuilder(256), page).append(",\"messages\":[");
         for (int i = 0; i < page.messages().size(); i++) {
@@ -103,7 +115,7 @@ public class ChannelsServlet extends HttpServlet {
     }
 
     private void info(HttpServletRequest request, HttpServletResponse response, String channel) throws IOException {
-        HistoryPage page = bus.history(HttpIo.caller(request, "http"), channel, Long.MAX_VALUE, 0);
+        HistoryPage page = bus.position(caller(request), channel);
         StringBuilder b = position(new StringBuilder(128), page);
         HttpIo.json(response, 200, b.append(",\"subscribers\":").append(bus.subscriberCount(channel)).append('}')
                 .toString());

@@ -9,8 +9,11 @@ import dev.herald.core.StrictJson;
 import dev.herald.core.Subscriber;
 import dev.herald.protocol.ResumeToken;
 import dev.herald.security.Action;
+import dev.herald.security.Authenticator;
 import dev.herald.security.Caller;
+import dev.herald.security.Limits;
 import dev.herald.transport.Beans;
+import dev.herald.transport.HttpAuth;
 import dev.herald.transport.HttpIo;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.annotation.WebServlet;
@@ -34,23 +37,30 @@ public class PollServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
 
     private transient Bus bus;
+    private transient Authenticator authenticator;
+    private transient Limits limits;
 
     @Override
     public void init() {
         bus = Beans.get(Bus.class);
+        authenticator = Beans.get(Authenticator.class);
+        limits = Beans.get(Limits.class);
     }
 
     @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        Caller caller = HttpIo.caller(request, "poll");
+        Caller caller;
         Set<String> channels;
         Map<String, StreamPosition> since;
+        Limits.Permit permit;
         try {
-            channels = HttpIo.channels(request);
+            caller = HttpAuth.caller(request, "poll", authenticator, limits, true);
+            channels = HttpIo.channels(request, authenticator.settings().maxSubscriptions());
             since = since(HttpIo.parameter(request, "since"), channels);
             for (String channel : channels) {
                 bus.authorize(caller, Action.SUBSCRIBE, channel);
             }
+            permit = limits.poll(caller.remoteAddress());
         } catch (HeraldException e) {
             HttpIo.error(response, e);
             return;
@@ -60,11 +70,18 @@ public class PollServlet extends HttpServlet {
         }
 
         AsyncContext async = request.startAsync();
-        async.setTimeout(bus.config().pollTimeout().toMillis());
+        long timeout = bus.config().pollTimeout().toMillis();
+        if (caller.expires() != null) { // answer (empty) by the token's expiry: the next poll is then refused, 401
+            timeout = Math.max(1, Math.min(timeout, caller.expires().toEpochMilli() - System.currentTimeMillis()));
+        }
+        async.setTimeout(timeout);
         PollTransport transport = new PollTransport(async, since != null);
         async.addListener(transport);
         Subscriber subscriber = bus.connect(caller, transport);
-        transport.onAnswered(() -> subscriber.close(Disconnect.NORMAL));
+        transport.onAnswered(() -> {
+            subscriber.close(Disconnect.NORMAL);
+            permit.close();
+        });
         try {
             for (String channel : channels) {
                 StreamPosition from = since == null ? null : since.get(channel);

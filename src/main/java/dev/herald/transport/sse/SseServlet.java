@@ -10,8 +10,11 @@ import dev.herald.core.Subscriber;
 import dev.herald.protocol.ResumeToken;
 import dev.herald.protocol.SseEvents;
 import dev.herald.security.Action;
+import dev.herald.security.Authenticator;
 import dev.herald.security.Caller;
+import dev.herald.security.Limits;
 import dev.herald.transport.Beans;
+import dev.herald.transport.HttpAuth;
 import dev.herald.transport.HttpIo;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
@@ -25,6 +28,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -47,6 +51,8 @@ public class SseServlet extends HttpServlet {
     static final int STREAM_BUFFER = 2048;
 
     private transient Bus bus;
+    private transient Authenticator authenticator;
+    private transient Limits limits;
     private transient ScheduledExecutorService heartbeat;
     /** Open streams and the heartbeat each one is sent: a comment, or an event in Herald mode. */
     private final transient Map<Subscriber, Frame> streams = new ConcurrentHashMap<>();
@@ -60,6 +66,8 @@ public class SseServlet extends HttpServlet {
     @Override
     public void init() {
         bus = Beans.get(Bus.class);
+        authenticator = Beans.get(Authenticator.class);
+        limits = Beans.get(Limits.class);
         heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "herald-sse-heartbeat");
             t.setDaemon(true);
@@ -107,9 +115,11 @@ public class SseServlet extends HttpServlet {
         Set<String> channels;
         Map<String, StreamPosition> resume;
         boolean heraldMode;
-        Caller caller = HttpIo.caller(request, "sse");
+        Caller caller;
+        Limits.Permit permit;
         try {
-            channels = HttpIo.channels(request);
+            caller = HttpAuth.caller(request, "sse", authenticator, limits, true);
+            channels = HttpIo.channels(request, authenticator.settings().maxSubscriptions());
             String token = request.getHeader("Last-Event-ID");
             if (token == null || token.isBlank()) {
                 token = HttpIo.parameter(request, "lastEventId");
@@ -123,6 +133,7 @@ public class SseServlet extends HttpServlet {
             for (String channel : channels) {
                 bus.authorize(caller, Action.SUBSCRIBE, channel);
             }
+            permit = limits.connection(caller.remoteAddress());
         } catch (HeraldException e) {
             HttpIo.error(response, e);
             return;
@@ -140,11 +151,23 @@ public class SseServlet extends HttpServlet {
         async.setTimeout(0);
         SseTransport transport = new SseTransport(async, response.getOutputStream(), heraldMode);
         Subscriber subscriber = bus.connect(caller, transport);
+        Future<?> expiry = caller.expires() == null ? null : authenticator.at(caller.expires(), () -> {
+            Frame end = new Frame(SseEvents.heraldError(ErrorCode.UNAUTHORIZED, "token expired"));
+            transport.endAfter(end, () -> subscriber.close(Disconnect.UNAUTHORIZED));
+            subscriber.send(end);
+        });
+        Runnable release = () -> {
+            permit.close();
+            if (expiry != null) {
+                expiry.cancel(false);
+            }
+        };
         transport.onFailure(() -> {
             subscriber.close(Disconnect.ERROR);
             failed.add(transport);
+            release.run();
         });
-        async.addListener(new Ended(subscriber, transport));
+        async.addListener(new Ended(subscriber, transport, release));
         Frame beat = heraldMode ? heraldHeartbeat : comment;
         streams.put(subscriber, beat);
         subscriber.send(new Frame(SseEvents.retry(bus.config().sseRetry().toMillis())));
@@ -171,10 +194,12 @@ public class SseServlet extends HttpServlet {
     private final class Ended implements AsyncListener {
         private final Subscriber subscriber;
         private final SseTransport transport;
+        private final Runnable release;
 
-        Ended(Subscriber subscriber, SseTransport transport) {
+        Ended(Subscriber subscriber, SseTransport transport, Runnable release) {
             this.subscriber = subscriber;
             this.transport = transport;
+            this.release = release;
         }
 
         @Override
@@ -197,6 +222,7 @@ public class SseServlet extends HttpServlet {
             failed.remove(transport);
             streams.remove(subscriber);
             subscriber.close(reason);
+            release.run();
         }
 
         @Override

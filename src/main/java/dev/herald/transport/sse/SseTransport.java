@@ -47,6 +47,9 @@ final class SseTransport implements Transport, WriteListener {
     /** The stream's position on each channel. Only touched by {@link #write} (one call at a time). */
     private final StreamCursor cursor = new StreamCursor();
     private volatile Runnable onFailure = () -> { };
+    /** The last frame of the stream (a {@code herald-error}), and what to do once it is written. */
+    private volatile Frame last;
+    private volatile Runnable onLast;
 
     // guarded by this
     private boolean ready;
@@ -73,8 +76,27 @@ final class SseTransport implements Transport, WriteListener {
         this.onFailure = action;
     }
 
+    /** Ends the stream (by {@code then}) once {@code frame}, queued next, has been written. */
+    void endAfter(Frame frame, Runnable then) {
+        this.onLast = then;
+        this.last = frame;
+    }
+
     @Override
-    public void write(List<Outbound> batch, WriteCallback cb) {
+    public void write(List<Outbound> batch, WriteCallback given) {
+        Frame end = last;
+        WriteCallback cb = end == null || !batch.contains(end) ? given : new WriteCallback() {
+            @Override
+            public void succeeded() {
+                given.succeeded();
+                onLast.run();
+            }
+
+            @Override
+            public void failed(Throwable cause) {
+                given.failed(cause);
+            }
+        };
         byte[] bytes = encode(batch);
         Runnable then;
         synchronized (this) {

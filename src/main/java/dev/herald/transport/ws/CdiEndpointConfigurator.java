@@ -1,12 +1,30 @@
 package dev.herald.transport.ws;
 
+import dev.herald.core.ErrorCode;
+import dev.herald.core.HeraldException;
+import dev.herald.security.Authenticator;
+import dev.herald.security.Caller;
+import dev.herald.security.Credentials;
+import dev.herald.security.Limits;
+import dev.herald.transport.Beans;
+import dev.herald.transport.Origins;
+import dev.herald.transport.UpgradeRequests;
 import jakarta.enterprise.inject.spi.Unmanaged;
+import jakarta.websocket.HandshakeResponse;
+import jakarta.websocket.server.HandshakeRequest;
 import jakarta.websocket.server.ServerEndpointConfig;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Creates each endpoint instance through CDI, so its {@code @Inject} fields are filled on every container: on Tomcat
  * or Jetty with Weld, the container's own endpoint factory does not inject. The instances are non-contextual
  * ({@link Unmanaged}): CDI keeps no reference to them, so a closed connection leaves nothing behind.
+ *
+ * <p>Also the handshake's security (docs/security.md): {@link #checkOrigin} refuses a browser page of another
+ * origin (the container answers 403), and {@link #modifyHandshake} runs the authentication step on the handshake's
+ * token ({@code token} query parameter or cookie) or the container's user, and finds the client's address. Both are
+ * called by the container on the handshake's thread, once per handshake.
  */
 public class CdiEndpointConfigurator extends ServerEndpointConfig.Configurator {
     /**
@@ -25,5 +43,89 @@ public class CdiEndpointConfigurator extends ServerEndpointConfig.Configurator {
     public <T> T getEndpointInstance(Class<T> endpointClass) {
         Unmanaged<T> u = (Unmanaged<T>) unmanaged.get(endpointClass);
         return u.newInstance().produce().inject().postConstruct().get();
+    }
+
+    /**
+     * Allowed: no Origin (not a browser), the server's own origin, or one of {@code herald.allowed-origins}. When the
+     * request's Host is not known here (a container that ran no request listener), the same-origin check moves to
+     * {@link #modifyHandshake}, and a refused connection is closed with 1008 as soon as it opens.
+     */
+    @Override
+    public boolean checkOrigin(String originHeaderValue) {
+        String host = UpgradeRequests.host();
+        if (host == null) {
+            return true;
+        }
+        return Origins.allowed(originHeaderValue, host,
+                Beans.get(Authenticator.class).settings().allowedOrigins());
+    }
+
+    @Override
+    public void modifyHandshake(ServerEndpointConfig sec, HandshakeRequest request, HandshakeResponse response) {
+        super.modifyHandshake(sec, request, response);
+        Authenticator authenticator = Beans.get(Authenticator.class);
+        Limits limits = Beans.get(Limits.class);
+        Map<String, List<String>> headers = request.getHeaders();
+        String address = limits.clientAddress(UpgradeRequests.peer(), header(headers, "X-Forwarded-For"));
+        Handshake handshake;
+        String origin = first(headers, "Origin");
+        if (UpgradeRequests.host() == null
+                && !Origins.allowed(origin, first(headers, "Host"), authenticator.settings().allowedOrigins())) {
+            handshake = new Handshake(Caller.refused("ws", address),
+                    new HeraldException(ErrorCode.FORBIDDEN, "origin not allowed"), address);
+        } else {
+            List<String> tokens = request.getParameterMap().get("token");
+            String token = tokens == null || tokens.isEmpty() ? null : tokens.get(0);
+            if (token == null) {
+                token = cookie(header(headers, "Cookie"), authenticator.settings().cookie());
+            }
+            try {
+                Caller caller = authenticator.authenticate(new Credentials(token, request.getUserPrincipal(),
+                        request::isUserInRole, "ws", address));
+                handshake = new Handshake(caller, null, address);
+            } catch (HeraldException e) {
+                handshake = new Handshake(Caller.refused("ws", address), e, address);
+            }
+        }
+        sec.getUserProperties().put(Handshake.KEY, handshake);
+    }
+
+    /** All values of a header, comma-joined, whatever the case of its name; null when absent. */
+    static String header(Map<String, List<String>> headers, String name) {
+        for (Map.Entry<String, List<String>> e : headers.entrySet()) {
+            if (e.getKey() != null && e.getKey().equalsIgnoreCase(name) && e.getValue() != null
+                    && !e.getValue().isEmpty()) {
+                return String.join(",", e.getValue());
+            }
+        }
+        return null;
+    }
+
+    private static String first(Map<String, List<String>> headers, String name) {
+        for (Map.Entry<String, List<String>> e : headers.entrySet()) {
+            if (e.getKey() != null && e.getKey().equalsIgnoreCase(name) && e.getValue() != null
+                    && !e.getValue().isEmpty()) {
+                return e.getValue().get(0);
+            }
+        }
+        return null;
+    }
+
+    /** The value of cookie {@code name} in a Cookie header (RFC 6265, section 5.4), or null. */
+    static String cookie(String header, String name) {
+        if (header == null) {
+            return null;
+        }
+        for (String part : header.split("[;,]")) {
+            int eq = part.indexOf('=');
+            if (eq > 0 && part.substring(0, eq).trim().equals(name)) {
+                String v = part.substring(eq + 1).trim();
+                if (v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"")) {
+                    v = v.substring(1, v.length() - 1);
+                }
+                return v.isEmpty() ? null : v;
+            }
+        }
+        return null;
     }
 }

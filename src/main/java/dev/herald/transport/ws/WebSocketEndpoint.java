@@ -9,7 +9,11 @@ import dev.herald.core.HeraldException;
 import dev.herald.core.Subscriber;
 import dev.herald.protocol.ClientFrame;
 import dev.herald.protocol.WsFrames;
+import dev.herald.security.Authenticator;
 import dev.herald.security.Caller;
+import dev.herald.security.Credentials;
+import dev.herald.security.Limits;
+import dev.herald.security.TokenBucket;
 import jakarta.inject.Inject;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.EndpointConfig;
@@ -20,6 +24,8 @@ import jakarta.websocket.OnOpen;
 import jakarta.websocket.Session;
 import jakarta.websocket.server.ServerEndpoint;
 import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.concurrent.Future;
 
 /**
  * {@code {ctx}/ws}: JSON text frames, one object per frame (docs/protocol.md, "WebSocket"). Decodes a frame, calls
@@ -39,21 +45,102 @@ public class WebSocketEndpoint {
 
     @Inject
     Bus bus;
+    @Inject
+    Authenticator authenticator;
+    @Inject
+    Limits limits;
 
     private Subscriber subscriber;
     private WebSocketTransport transport;
+    /** The handshake's address and container user, kept for {@code auth} frames. */
+    private Handshake handshake;
+    private java.security.Principal principal;
+    private TokenBucket publishes;
+    private Limits.Permit permit;
+    /** The pending expiry or grace timer of the current caller (docs/security.md, "Token lifetime"). */
+    private Future<?> timer;
     /** The parts of a text message received so far, or null; the container calls one handler at a time. */
     private StringBuilder pending;
     private long pendingBytes;
-    /** A message that was too large or binary is being skipped up to its last part. */
+    /** A message that was too large is being skipped up to its last part. */
     private boolean skipping;
 
     @OnOpen
     public void open(Session session, EndpointConfig config) {
         session.setMaxIdleTimeout(0); // Herald enforces herald.ws.idle-timeout itself (see the class comment)
         transport = new WebSocketTransport(session);
-        subscriber = bus.connect(new Caller(session.getUserPrincipal(), "ws", null), transport);
+        principal = session.getUserPrincipal();
+        handshake = session.getUserProperties().get(Handshake.KEY) instanceof Handshake h ? h
+                : new Handshake(Caller.anonymous("ws", null), null, null);
+        subscriber = bus.connect(handshake.caller(), transport);
         subscriber.idleTimeout(bus.config().wsIdleTimeout());
+        publishes = limits.publishBucket();
+        if (handshake.refusal() != null && handshake.refusal().code() == ErrorCode.FORBIDDEN) {
+            subscriber.close(Disconnect.POLICY); // origin refused where checkOrigin could not tell
+            return;
+        }
+        try {
+            permit = limits.connection(handshake.address());
+        } catch (HeraldException e) {
+            subscriber.close(Disconnect.RATE_LIMITED); // the close code says it: a frame would be dropped by the close
+            return;
+        }
+        if (handshake.refusal() != null) {
+            reply(WsFrames.error(ErrorCode.UNAUTHORIZED, handshake.refusal().getMessage(), null));
+            graceThenClose(handshake.caller());
+        } else {
+            watch(handshake.caller());
+        }
+    }
+
+    /**
+     * {@code {"type":"auth","token":…}}: the connection acts as the token's subject from now on, and what the new
+     * capability does not allow is unsubscribed. A token that does not verify leaves the connection as it was.
+     */
+    private void authenticate(ClientFrame f) {
+        if (f.token() == null || f.token().isEmpty()) {
+            throw new HeraldException(ErrorCode.BAD_REQUEST, "auth frame has no token");
+        }
+        Caller current = subscriber.caller();
+        Caller next = authenticator.authenticate(new Credentials(f.token(), principal, null, "ws",
+                handshake.address()));
+        if (!current.anonymous() && !current.subject().equals(next.subject())) {
+            throw new HeraldException(ErrorCode.FORBIDDEN, "a connection keeps its subject; connect again to change it");
+        }
+        java.util.List<String> dropped = bus.reauthenticate(subscriber, next);
+        watch(next);
+        reply(WsFrames.authenticated(next.subject(), next.expires(), f.ref()));
+        for (String channel : dropped) {
+            reply(WsFrames.unsubscribedBecause(channel, ErrorCode.FORBIDDEN));
+        }
+    }
+
+    /** Arms the expiry of {@code caller}'s token, replacing any timer of an earlier caller. */
+    private synchronized void watch(Caller caller) {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+        if (caller.expires() != null) {
+            timer = authenticator.at(caller.expires(), () -> expired(caller));
+        }
+    }
+
+    /** The token expired: say so, then close with 4001 unless a fresh {@code auth} frame came meanwhile. */
+    private void expired(Caller caller) {
+        if (subscriber.caller() != caller || subscriber.isClosed()) {
+            return;
+        }
+        reply(WsFrames.error(ErrorCode.UNAUTHORIZED, "token expired; send a fresh auth frame", null));
+        graceThenClose(caller);
+    }
+
+    private synchronized void graceThenClose(Caller caller) {
+        timer = authenticator.at(Instant.now().plus(authenticator.settings().authGrace()), () -> {
+            if (subscriber.caller() == caller) {
+                subscriber.close(Disconnect.UNAUTHORIZED);
+            }
+        });
     }
 
     /**
@@ -108,12 +195,17 @@ public class WebSocketEndpoint {
 
     private void handle(ClientFrame f) {
         switch (f.type()) {
+            case "auth" -> authenticate(f);
             case "subscribe" -> bus.subscribe(subscriber, required(f.channel()), f.since(), f.epoch(), f.ref());
             case "unsubscribe" -> {
                 bus.unsubscribe(subscriber, required(f.channel()));
                 reply(WsFrames.unsubscribed(f.channel(), f.ref()));
             }
             case "publish" -> {
+                if (!publishes.tryTake()) {
+                    throw new HeraldException(ErrorCode.RATE_LIMITED, "more than "
+                            + authenticator.settings().publishRate() + " publishes per second on this connection");
+                }
                 Envelope e = bus.publishJson(subscriber.caller(), required(f.channel()), f.event(), f.data());
                 reply(WsFrames.ack(e, f.ref()));
             }
@@ -143,6 +235,16 @@ public class WebSocketEndpoint {
         if (subscriber != null) {
             subscriber.close(Disconnect.NORMAL);
         }
+        release();
+    }
+
+    private synchronized void release() {
+        if (permit != null) {
+            permit.close();
+        }
+        if (timer != null) {
+            timer.cancel(false);
+        }
     }
 
     @OnError
@@ -154,6 +256,7 @@ public class WebSocketEndpoint {
             }
             subscriber.close(tooLarge(cause) ? Disconnect.TOO_LARGE : Disconnect.ERROR);
         }
+        release();
     }
 
     /** Jetty's MessageTooLargeException, Tyrus' MessageTooBigException, and the like. */
