@@ -11,7 +11,6 @@ import dev.herald.protocol.EnvelopeJson;
 import dev.herald.protocol.JsonText;
 import dev.herald.transport.Beans;
 import dev.herald.transport.HttpIo;
-import jakarta.servlet.annotation.WebServlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -31,7 +30,6 @@ import java.util.Locale;
  * The channel may also be given as a query parameter: {@code {ctx}/api/messages?channel=} and
  * {@code {ctx}/api/channels?channel=} (see {@link Route}).
  */
-@WebServlet(urlPatterns = "/api/*")
 public class ChannelsServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
     private static final int DEFAULT_LIMIT = 100;

@@ -13,7 +13,6 @@ import dev.herald.security.Caller;
 import dev.herald.transport.Beans;
 import dev.herald.transport.HttpIo;
 import jakarta.servlet.AsyncContext;
-import jakarta.servlet.annotation.WebServlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -23,13 +22,12 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * {@code GET {ctx}/poll?channel=A&channel=B[&since=<token>]}: long-polling, for networks whose proxies buffer event
+ * {@code GET {ctx}{herald.path}/poll?channel=A&channel=B[&since=<token>]}: long-polling, for networks whose proxies buffer event
  * streams (docs/protocol.md section 6.2). Each request is a short-lived {@link Subscriber}: it subscribes to every
  * channel from its position in {@code since}, and its {@link PollTransport} answers with the first batch that
  * carries envelopes or gaps, or with none when {@code herald.poll.timeout} passes. Without {@code since} it answers
  * at once with the current positions. A bad request is refused with the HTTP error of section 3 before holding.
  */
-@WebServlet(urlPatterns = "/poll", asyncSupported = true)
 public class PollServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
 

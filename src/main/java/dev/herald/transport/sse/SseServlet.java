@@ -16,7 +16,6 @@ import dev.herald.transport.HttpIo;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
-import jakarta.servlet.annotation.WebServlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -29,14 +28,13 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code GET {ctx}/sse?channel=A&channel=B}: one {@code text/event-stream} carrying every channel named
+ * {@code GET {ctx}{herald.path}/sse?channel=A&channel=B}: one {@code text/event-stream} carrying every channel named
  * (docs/protocol.md, "Server-Sent Events"). Resumes from {@code Last-Event-ID} (or {@code ?lastEventId=}). A bad
  * request is refused with an HTTP error before the stream starts. Sends {@code retry:} once and a heartbeat comment
  * every {@code herald.sse.heartbeat}; a write failure, an async error or a failed heartbeat ends the stream and
  * removes its subscriptions. With {@code ?mode=herald} (section 6.3, asked for by herald.js) envelopes are sent
  * unnamed and the heartbeat is a {@code herald-heartbeat} event, sent once more as soon as the stream is subscribed.
  */
-@WebServlet(urlPatterns = "/sse", asyncSupported = true)
 public class SseServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
     /**

@@ -12,17 +12,13 @@ import dev.herald.protocol.WsFrames;
 import dev.herald.security.Caller;
 import jakarta.inject.Inject;
 import jakarta.websocket.CloseReason;
+import jakarta.websocket.Endpoint;
 import jakarta.websocket.EndpointConfig;
-import jakarta.websocket.OnClose;
-import jakarta.websocket.OnError;
-import jakarta.websocket.OnMessage;
-import jakarta.websocket.OnOpen;
 import jakarta.websocket.Session;
-import jakarta.websocket.server.ServerEndpoint;
 import java.nio.ByteBuffer;
 
 /**
- * {@code {ctx}/ws}: JSON text frames, one object per frame (docs/protocol.md, "WebSocket"). Decodes a frame, calls
+ * {@code {ctx}{herald.path}/ws}: JSON text frames, one object per frame (docs/protocol.md, "WebSocket"). Decodes a frame, calls
  * the {@link Bus}, queues the reply on the connection's {@link Subscriber} so that replies and messages keep their
  * order. A bad frame gets an error frame and the connection goes on; a frame over the size limit closes it with 1009.
  * Containers differ there (Jetty and Tomcat enforce the buffer size set here and close; Undertow and Tyrus may hand
@@ -32,9 +28,13 @@ import java.nio.ByteBuffer;
  * The idle timeout ({@code herald.ws.idle-timeout}) is enforced by Herald ({@link Subscriber#idleTimeout}), and the
  * container's own is switched off: Payara Micro 6's Tyrus closed fresh sessions with "idle timeout" seconds after
  * they opened whenever one was set.
+ *
+ * <p>A programmatic endpoint, not an annotated one: it is added at the mount point by {@code dev.herald.web}, with
+ * {@link CdiEndpointConfigurator} creating one instance per connection. The container calls {@link #onOpen} once,
+ * then the text and binary handlers one message at a time (never concurrently for one session), then
+ * {@link #onError} (perhaps) and {@link #onClose}.
  */
-@ServerEndpoint(value = "/ws", configurator = CdiEndpointConfigurator.class)
-public class WebSocketEndpoint {
+public class WebSocketEndpoint extends Endpoint {
     private static final System.Logger LOG = System.getLogger(WebSocketEndpoint.class.getName());
 
     @Inject
@@ -43,8 +43,8 @@ public class WebSocketEndpoint {
     private Subscriber subscriber;
     private WebSocketTransport transport;
 
-    @OnOpen
-    public void open(Session session, EndpointConfig config) {
+    @Override
+    public void onOpen(Session session, EndpointConfig config) {
         int max = bus.config().maxMessageBytes();
         session.setMaxTextMessageBufferSize(max);
         session.setMaxBinaryMessageBufferSize(max);
@@ -52,10 +52,12 @@ public class WebSocketEndpoint {
         transport = new WebSocketTransport(session);
         subscriber = bus.connect(new Caller(session.getUserPrincipal(), "ws", null), transport);
         subscriber.idleTimeout(bus.config().wsIdleTimeout());
+        session.addMessageHandler(String.class, this::text);
+        session.addMessageHandler(ByteBuffer.class, this::binary);
     }
 
-    @OnMessage
-    public void text(String text) {
+    /** One whole text frame (the container assembles fragments). */
+    void text(String text) {
         subscriber.active();
         if (utf8Length(text) > bus.config().maxMessageBytes()) {
             subscriber.close(Disconnect.TOO_LARGE);
@@ -99,21 +101,21 @@ public class WebSocketEndpoint {
         return channel;
     }
 
-    @OnMessage
-    public void binary(ByteBuffer bytes) {
+    /** One whole binary frame: refused with an error frame. */
+    void binary(ByteBuffer bytes) {
         subscriber.active();
         reply(WsFrames.error(ErrorCode.BAD_REQUEST, "binary frames are not supported; send JSON text", null));
     }
 
-    @OnClose
-    public void close(Session session, CloseReason reason) {
+    @Override
+    public void onClose(Session session, CloseReason reason) {
         if (subscriber != null) {
             subscriber.close(Disconnect.NORMAL);
         }
     }
 
-    @OnError
-    public void error(Session session, Throwable cause) {
+    @Override
+    public void onError(Session session, Throwable cause) {
         LOG.log(System.Logger.Level.DEBUG, () -> "websocket error: " + cause);
         if (subscriber != null) {
             if (!session.isOpen()) {
