@@ -44,13 +44,21 @@ public final class WsClient implements AutoCloseable {
      * (see {@link #connect()} for why a shared manager is otherwise avoided).
      */
     public static WsClient connect(ClientManager manager) {
+        return connect(manager, HeraldTarget.ws());
+    }
+
+    /** Connects to the WebSocket endpoint at {@code uri} rather than the target's (a Herald mounted elsewhere). */
+    public static WsClient connect(URI uri) {
+        return connect(ClientManager.createClient(), uri);
+    }
+
+    private static WsClient connect(ClientManager manager, URI uri) {
         WsClient c = new WsClient();
         try {
-            c.session = manager.connectToServer(c.new Capture(),
-                    ClientEndpointConfig.Builder.create().build(), HeraldTarget.ws());
+            c.session = manager.connectToServer(c.new Capture(), ClientEndpointConfig.Builder.create().build(), uri);
             c.session.setMaxTextMessageBufferSize(8 * 1024 * 1024);
         } catch (Exception e) {
-            throw new IllegalStateException("cannot connect to " + HeraldTarget.ws(), e);
+            throw new IllegalStateException("cannot connect to " + uri, e);
         }
         return c;
     }
