@@ -144,6 +144,28 @@ class LibraryIT {
         assertThat(byTheShop.statusCode()).as(byTheShop.body()).isEqualTo(201);
     }
 
+    /**
+     * The transport scenarios of {@code dev.herald.it} against Herald at {@code /shop/herald/}: the protocol holds
+     * under a mount point. The ones about the demo (pages, ticker) do not apply; {@code -Dherald.library.scenarios}
+     * (class names) changes the selection.
+     */
+    @Test
+    @RunAsClient
+    void theProtocolScenariosPassAtTheMountPoint() {
+        String container = System.getProperty("herald.container.name", "container") + ", library";
+        String previous = System.getProperty("herald.test.url");
+        try {
+            ContainerSuiteIT.runScenarios(container, app.resolve("herald/"), System.getProperty(
+                    "herald.library.scenarios", ".*\\.(Resume|HistoryApi|Poll|SseHeraldMode|Errors|Cleanup)IT"), 5);
+        } finally {
+            if (previous == null) {
+                System.clearProperty("herald.test.url");
+            } else {
+                System.setProperty("herald.test.url", previous);
+            }
+        }
+    }
+
     private int subscribers(String channel) {
         return Http.json(get("herald/api/channels?channel=" + encode(channel))).getInt("subscribers");
     }

@@ -69,8 +69,13 @@ public final class WsClient implements AutoCloseable {
         }
         try {
             session.getBasicRemote().sendText(text);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
+        } catch (IOException | RuntimeException e) {
+            // The server may close while a large frame is still being written (one over its limit: 1009). Tyrus then
+            // shuts this client's executors and the end of the send throws (RejectedExecutionException); the close
+            // itself is what such a test waits for, with awaitClose.
+            if (closed.getCount() > 0) {
+                throw new IllegalStateException(e);
+            }
         }
     }
 
