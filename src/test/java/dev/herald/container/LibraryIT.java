@@ -94,7 +94,8 @@ class LibraryIT {
     @RunAsClient
     void aPublishByTheApplicationsBeanReachesWebSocketAndSseSubscribersAtTheMountPoint() {
         String channel = Http.channel("orders");
-        try (WsClient ws = WsClient.connect(URI.create(app.toString().replaceFirst("^http", "ws")).resolve("herald/ws"));
+        URI wsUri = URI.create(app.toString().replaceFirst("^http", "ws")).resolve("herald/ws");
+        try (WsClient ws = WsClient.connect(wsUri);
                 SseClient sse = SseClient.open(app.resolve("herald/sse?channel=" + encode(channel)), Map.of())) {
             assertThat(ws.subscribe(channel, null, "s1").getInt("offset")).isZero();
             assertThat(sse.status()).isEqualTo(200);

@@ -22,7 +22,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * {@code GET {ctx}{herald.path}/poll?channel=A&channel=B[&since=<token>]}: long-polling, for networks whose proxies buffer event
+ * {@code GET {ctx}/poll?channel=A&channel=B[&since=<token>]}: long-polling, for networks whose proxies buffer event
  * streams (docs/protocol.md section 6.2). Each request is a short-lived {@link Subscriber}: it subscribes to every
  * channel from its position in {@code since}, and its {@link PollTransport} answers with the first batch that
  * carries envelopes or gaps, or with none when {@code herald.poll.timeout} passes. Without {@code since} it answers

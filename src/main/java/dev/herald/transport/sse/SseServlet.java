@@ -28,7 +28,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code GET {ctx}{herald.path}/sse?channel=A&channel=B}: one {@code text/event-stream} carrying every channel named
+ * {@code GET {ctx}/sse?channel=A&channel=B}: one {@code text/event-stream} carrying every channel named
  * (docs/protocol.md, "Server-Sent Events"). Resumes from {@code Last-Event-ID} (or {@code ?lastEventId=}). A bad
  * request is refused with an HTTP error before the stream starts. Sends {@code retry:} once and a heartbeat comment
  * every {@code herald.sse.heartbeat}; a write failure, an async error or a failed heartbeat ends the stream and

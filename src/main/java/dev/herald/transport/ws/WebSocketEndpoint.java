@@ -18,7 +18,7 @@ import jakarta.websocket.Session;
 import java.nio.ByteBuffer;
 
 /**
- * {@code {ctx}{herald.path}/ws}: JSON text frames, one object per frame (docs/protocol.md, "WebSocket"). Decodes a frame, calls
+ * {@code {ctx}/ws}: JSON text frames, one object per frame (docs/protocol.md, "WebSocket"). Decodes a frame, calls
  * the {@link Bus}, queues the reply on the connection's {@link Subscriber} so that replies and messages keep their
  * order. A bad frame gets an error frame and the connection goes on; a frame over the size limit closes it with 1009.
  * Containers differ there (Jetty and Tomcat enforce the buffer size set here and close; Undertow and Tyrus may hand
@@ -29,10 +29,10 @@ import java.nio.ByteBuffer;
  * container's own is switched off: Payara Micro 6's Tyrus closed fresh sessions with "idle timeout" seconds after
  * they opened whenever one was set.
  *
- * <p>A programmatic endpoint, not an annotated one: it is added at the mount point by {@code dev.herald.web}, with
- * {@link CdiEndpointConfigurator} creating one instance per connection. The container calls {@link #onOpen} once,
- * then the text and binary handlers one message at a time (never concurrently for one session), then
- * {@link #onError} (perhaps) and {@link #onClose}.
+ * <p>A programmatic endpoint, not an annotated one: {@code dev.herald.web} adds it at {@code {ctx}/ws} ({@code {ctx}}
+ * includes {@code herald.path}, docs/protocol.md), with {@link CdiEndpointConfigurator} creating one instance per
+ * connection. The container calls {@link #onOpen} once, then the text and binary handlers one message at a time
+ * (never concurrently for one session), then {@link #onError} (perhaps) and {@link #onClose}.
  */
 public class WebSocketEndpoint extends Endpoint {
     private static final System.Logger LOG = System.getLogger(WebSocketEndpoint.class.getName());
