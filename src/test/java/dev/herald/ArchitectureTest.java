@@ -46,6 +46,14 @@ class ArchitectureTest {
                 .check(CLASSES);
     }
 
+    /** The library jar leaves the demo and the runner out (pom.xml, execution library): nothing in it may need them. */
+    @Test
+    void theLibraryNeedsNeitherTheDemoNorTheRunner() {
+        noClasses().that().resideOutsideOfPackages("dev.herald.demo..", "dev.herald.runner..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.herald.demo..", "dev.herald.runner..")
+                .check(CLASSES);
+    }
+
     private static String other(String self, String candidate) {
         return self.equals(candidate) ? "dev.herald.none.." : "dev.herald.transport." + candidate + "..";
     }

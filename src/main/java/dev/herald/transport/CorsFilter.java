@@ -4,7 +4,6 @@ import dev.herald.core.ErrorCode;
 import dev.herald.security.Authenticator;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
-import jakarta.servlet.annotation.WebFilter;
 import jakarta.servlet.http.HttpFilter;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -22,8 +21,8 @@ import java.util.List;
  *   {@code Last-Event-ID}; cached 10 minutes);</li>
  *   <li>any other origin: 403 {@code forbidden}, before Herald does anything for it.</li>
  * </ul>
+ * Registered by {@code dev.herald.web.HeraldInitializer} at the mount point.
  */
-@WebFilter(urlPatterns = {"/sse", "/poll", "/api/*", "/demo/*"}, asyncSupported = true)
 public class CorsFilter extends HttpFilter {
     private static final long serialVersionUID = 1L;
     static final String ALLOW_HEADERS = "Authorization, Content-Type, Last-Event-ID";

@@ -2,7 +2,6 @@ package dev.herald.transport;
 
 import jakarta.servlet.ServletRequestEvent;
 import jakarta.servlet.ServletRequestListener;
-import jakarta.servlet.annotation.WebListener;
 import jakarta.servlet.http.HttpServletRequest;
 
 /**
@@ -10,9 +9,9 @@ import jakarta.servlet.http.HttpServletRequest;
  * does not show the handshake: the TCP peer's address and the {@code Host} header. The WebSocket configurator reads
  * them while the handshake runs on that thread ({@code checkOrigin}, {@code modifyHandshake}); every container
  * calls request listeners before the upgrade, on the same thread. Cleared when the request ends, and replaced by
- * the next request on the thread; only JDK types are kept, so nothing of the application outlives it.
+ * the next request on the thread; only JDK types are kept, so nothing of the application outlives it. Registered by
+ * {@code dev.herald.web.HeraldInitializer}.
  */
-@WebListener
 public class UpgradeRequests implements ServletRequestListener {
     private static final ThreadLocal<String[]> CURRENT = new ThreadLocal<>();
 

@@ -57,11 +57,18 @@ class ContainerSuiteIT {
         URI deployed = loopback(base);
         String container = System.getProperty("herald.container.name", "container");
         System.out.println("[" + container + "] Herald deployed at " + deployed);
-        System.setProperty("herald.test.url", deployed.toString());
+        runScenarios(container, deployed, System.getProperty("herald.scenarios", ".*IT"), 10);
+    }
 
+    /**
+     * Runs the scenarios whose class names match {@code pattern} against the Herald at {@code deployed}, printing each
+     * outcome, and fails unless more than {@code atLeast} ran and none failed or was skipped.
+     */
+    static void runScenarios(String container, URI deployed, String pattern, int atLeast) {
+        System.setProperty("herald.test.url", deployed.toString());
         LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
                 .selectors(selectPackage("dev.herald.it"))
-                .filters(ClassNameFilter.includeClassNamePatterns(System.getProperty("herald.scenarios", ".*IT")))
+                .filters(ClassNameFilter.includeClassNamePatterns(pattern))
                 .build();
         Launcher launcher = LauncherFactory.create();
         SummaryGeneratingListener summary = new SummaryGeneratingListener();
@@ -70,7 +77,7 @@ class ContainerSuiteIT {
         result.printTo(new PrintWriter(System.out, true));
         result.printFailuresTo(new PrintWriter(System.out, true), 20);
 
-        assertThat(result.getTestsFoundCount()).as("scenarios found").isGreaterThan(10);
+        assertThat(result.getTestsFoundCount()).as("scenarios found").isGreaterThan(atLeast);
         String failed = result.getFailures().stream()
                 .map(f -> f.getTestIdentifier().getLegacyReportingName() + ": " + f.getException())
                 .collect(Collectors.joining("; "));

@@ -26,16 +26,18 @@ public final class HeraldTarget {
     private HeraldTarget() {
     }
 
-    /** The base URL, ending in {@code /}: {@code {ctx}/}. */
+    /**
+     * The base URL, ending in {@code /}: {@code {ctx}{herald.path}/}. {@code herald.test.url} is read on every call, so
+     * a container test can point the scenarios at another deployment (LibraryIT: Herald mounted in an application).
+     */
     public static synchronized URI base() {
+        String url = System.getProperty("herald.test.url", "");
+        if (!url.isBlank()) {
+            return URI.create(url.endsWith("/") ? url : url + "/");
+        }
         if (base == null) {
-            String url = System.getProperty("herald.test.url", "");
-            if (!url.isBlank()) {
-                base = URI.create(url.endsWith("/") ? url : url + "/");
-            } else {
-                base = start();
-                embedded = true;
-            }
+            base = start();
+            embedded = true;
         }
         return base;
     }

@@ -46,8 +46,12 @@ public final class SseClient implements AutoCloseable {
     }
 
     public static SseClient open(String query, Map<String, String> headers) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(HeraldTarget.http("sse" + query))
-                .header("Accept", "text/event-stream");
+        return open(HeraldTarget.http("sse" + query), headers);
+    }
+
+    /** Opens the stream at {@code uri} rather than the target's (a Herald mounted elsewhere). */
+    public static SseClient open(URI uri, Map<String, String> headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).header("Accept", "text/event-stream");
         headers.forEach(request::header);
         try {
             HttpResponse<InputStream> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());

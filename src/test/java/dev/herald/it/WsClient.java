@@ -47,7 +47,7 @@ public final class WsClient implements AutoCloseable {
      * @throws IllegalStateException when the handshake fails; its cause chain holds Tyrus' {@code HandshakeException}
      */
     public static WsClient connect(String query, Map<String, String> headers) {
-        return connect(ClientManager.createClient(), query, headers);
+        return connect(ClientManager.createClient(), URI.create(HeraldTarget.ws() + query), headers);
     }
 
     /**
@@ -55,10 +55,15 @@ public final class WsClient implements AutoCloseable {
      * (see {@link #connect()} for why a shared manager is otherwise avoided).
      */
     public static WsClient connect(ClientManager manager, Map<String, String> headers) {
-        return connect(manager, "", headers);
+        return connect(manager, HeraldTarget.ws(), headers);
     }
 
-    private static WsClient connect(ClientManager manager, String query, Map<String, String> headers) {
+    /** Connects to the WebSocket endpoint at {@code uri} rather than the target's (a Herald mounted elsewhere). */
+    public static WsClient connect(URI uri) {
+        return connect(ClientManager.createClient(), uri, Map.of());
+    }
+
+    private static WsClient connect(ClientManager manager, URI uri, Map<String, String> headers) {
         WsClient c = new WsClient();
         ClientEndpointConfig config = ClientEndpointConfig.Builder.create()
                 .configurator(new ClientEndpointConfig.Configurator() {
@@ -67,7 +72,6 @@ public final class WsClient implements AutoCloseable {
                         headers.forEach((k, v) -> request.put(k, List.of(v)));
                     }
                 }).build();
-        URI uri = URI.create(HeraldTarget.ws() + query);
         try {
             c.session = manager.connectToServer(c.new Capture(), config, uri);
             c.session.setMaxTextMessageBufferSize(8 * 1024 * 1024);

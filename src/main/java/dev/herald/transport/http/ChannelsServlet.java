@@ -16,7 +16,6 @@ import dev.herald.security.Limits;
 import dev.herald.transport.Beans;
 import dev.herald.transport.HttpAuth;
 import dev.herald.transport.HttpIo;
-import jakarta.servlet.annotation.WebServlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -36,7 +35,6 @@ import java.util.Locale;
  * The channel may also be given as a query parameter: {@code {ctx}/api/messages?channel=} and
  * {@code {ctx}/api/channels?channel=} (see {@link Route}).
  */
-@WebServlet(urlPatterns = "/api/*")
 public class ChannelsServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
     private static final int DEFAULT_LIMIT = 100;

@@ -16,7 +16,6 @@ import dev.herald.transport.Beans;
 import dev.herald.transport.HttpAuth;
 import dev.herald.transport.HttpIo;
 import jakarta.servlet.AsyncContext;
-import jakarta.servlet.annotation.WebServlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -32,7 +31,6 @@ import java.util.Set;
  * carries envelopes or gaps, or with none when {@code herald.poll.timeout} passes. Without {@code since} it answers
  * at once with the current positions. A bad request is refused with the HTTP error of section 3 before holding.
  */
-@WebServlet(urlPatterns = "/poll", asyncSupported = true)
 public class PollServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
 

@@ -19,7 +19,6 @@ import dev.herald.transport.HttpIo;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
-import jakarta.servlet.annotation.WebServlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -40,7 +39,6 @@ import java.util.concurrent.TimeUnit;
  * removes its subscriptions. With {@code ?mode=herald} (section 6.3, asked for by herald.js) envelopes are sent
  * unnamed and the heartbeat is a {@code herald-heartbeat} event, sent once more as soon as the stream is subscribed.
  */
-@WebServlet(urlPatterns = "/sse", asyncSupported = true)
 public class SseServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
     /**

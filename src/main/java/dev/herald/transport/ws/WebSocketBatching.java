@@ -2,7 +2,6 @@ package dev.herald.transport.ws;
 
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
-import jakarta.servlet.annotation.WebListener;
 import jakarta.websocket.Session;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
@@ -19,9 +18,8 @@ import java.util.function.Consumer;
  * The standalone runner registers one for Jetty; elsewhere (Tomcat, Payara, WildFly) each frame is its own
  * asynchronous send, as before.
  *
- * <p>Read once when the web application starts.
+ * <p>Read once when the web application starts; registered by {@code dev.herald.web.HeraldInitializer}.
  */
-@WebListener
 public class WebSocketBatching implements ServletContextListener {
     /** The servlet context attribute holding a container's non-blocking flush. */
     public static final String FLUSH_ATTRIBUTE = "dev.herald.ws.flush";

@@ -16,13 +16,10 @@ import dev.herald.security.Limits;
 import dev.herald.security.TokenBucket;
 import jakarta.inject.Inject;
 import jakarta.websocket.CloseReason;
+import jakarta.websocket.Endpoint;
 import jakarta.websocket.EndpointConfig;
-import jakarta.websocket.OnClose;
-import jakarta.websocket.OnError;
-import jakarta.websocket.OnMessage;
-import jakarta.websocket.OnOpen;
+import jakarta.websocket.MessageHandler;
 import jakarta.websocket.Session;
-import jakarta.websocket.server.ServerEndpoint;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.concurrent.Future;
@@ -38,9 +35,13 @@ import java.util.concurrent.Future;
  * The idle timeout ({@code herald.ws.idle-timeout}) is enforced by Herald ({@link Subscriber#idleTimeout}), and the
  * container's own is switched off: Payara Micro 6's Tyrus closed fresh sessions with "idle timeout" seconds after
  * they opened whenever one was set.
+ *
+ * <p>A programmatic endpoint, not an annotated one: {@code dev.herald.web} adds it at {@code {ctx}/ws} ({@code {ctx}}
+ * includes {@code herald.path}, docs/protocol.md), with {@link CdiEndpointConfigurator} creating one instance per
+ * connection. The container calls {@link #onOpen} once, then the text and binary handlers one part at a time
+ * (never concurrently for one session), then {@link #onError} (perhaps) and {@link #onClose}.
  */
-@ServerEndpoint(value = "/ws", configurator = CdiEndpointConfigurator.class)
-public class WebSocketEndpoint {
+public class WebSocketEndpoint extends Endpoint {
     private static final System.Logger LOG = System.getLogger(WebSocketEndpoint.class.getName());
 
     @Inject
@@ -65,8 +66,8 @@ public class WebSocketEndpoint {
     /** A message that was too large is being skipped up to its last part. */
     private boolean skipping;
 
-    @OnOpen
-    public void open(Session session, EndpointConfig config) {
+    @Override
+    public void onOpen(Session session, EndpointConfig config) {
         session.setMaxIdleTimeout(0); // Herald enforces herald.ws.idle-timeout itself (see the class comment)
         transport = new WebSocketTransport(session);
         principal = session.getUserPrincipal();
@@ -74,6 +75,8 @@ public class WebSocketEndpoint {
                 : new Handshake(Caller.anonymous("ws", null), null, null);
         subscriber = bus.connect(handshake.caller(), transport);
         subscriber.idleTimeout(bus.config().wsIdleTimeout());
+        session.addMessageHandler(String.class, (MessageHandler.Partial<String>) this::text);
+        session.addMessageHandler(ByteBuffer.class, (MessageHandler.Partial<ByteBuffer>) this::binary);
         publishes = limits.publishBucket();
         if (handshake.refusal() != null && handshake.refusal().code() == ErrorCode.FORBIDDEN) {
             subscriber.close(Disconnect.POLICY); // origin refused where checkOrigin could not tell
@@ -149,8 +152,7 @@ public class WebSocketEndpoint {
      * allocates that buffer whole for every connection that sends a frame (2 MiB of heap each at 1 MiB), which ran a
      * 512 MB Tomcat out of heap at 200 connections.
      */
-    @OnMessage
-    public void text(String part, boolean last) {
+    void text(String part, boolean last) {
         subscriber.active();
         if (skipping) {
             skipping = !last;
@@ -222,16 +224,15 @@ public class WebSocketEndpoint {
     }
 
     /** Binary messages are refused with an error frame once, at their last part; the connection goes on. */
-    @OnMessage
-    public void binary(ByteBuffer part, boolean last) {
+    void binary(ByteBuffer part, boolean last) {
         subscriber.active();
         if (last) {
             reply(WsFrames.error(ErrorCode.BAD_REQUEST, "binary frames are not supported; send JSON text", null));
         }
     }
 
-    @OnClose
-    public void close(Session session, CloseReason reason) {
+    @Override
+    public void onClose(Session session, CloseReason reason) {
         if (subscriber != null) {
             subscriber.close(Disconnect.NORMAL);
         }
@@ -247,8 +248,8 @@ public class WebSocketEndpoint {
         }
     }
 
-    @OnError
-    public void error(Session session, Throwable cause) {
+    @Override
+    public void onError(Session session, Throwable cause) {
         LOG.log(System.Logger.Level.DEBUG, () -> "websocket error: " + cause);
         if (subscriber != null) {
             if (!session.isOpen()) {
