@@ -43,6 +43,8 @@ import java.util.concurrent.Future;
  */
 public class WebSocketEndpoint extends Endpoint {
     private static final System.Logger LOG = System.getLogger(WebSocketEndpoint.class.getName());
+    /** How far past {@code herald.max-message-bytes} a message too large is read (and dropped) before cutting off. */
+    static final int SKIP_LIMIT_FACTOR = 16;
 
     @Inject
     Bus bus;
@@ -63,8 +65,8 @@ public class WebSocketEndpoint extends Endpoint {
     /** The parts of a text message received so far, or null; the container calls one handler at a time. */
     private StringBuilder pending;
     private long pendingBytes;
-    /** A message that was too large is being skipped up to its last part. */
-    private boolean skipping;
+    /** Bytes of a message too large that were read and dropped so far; -1 while no such message is being read. */
+    private long skipped = -1;
 
     @Override
     public void onOpen(Session session, EndpointConfig config) {
@@ -151,21 +153,27 @@ public class WebSocketEndpoint extends Endpoint {
      * {@code herald.max-message-bytes}. Herald never raises the container's message buffer to that limit: Tomcat
      * allocates that buffer whole for every connection that sends a frame (2 MiB of heap each at 1 MiB), which ran a
      * 512 MB Tomcat out of heap at 200 connections.
+     *
+     * <p>A message over the limit is dropped as it arrives and the connection is closed with 1009 when its last part
+     * has been read, so the client is not cut off mid-write (then its TCP stack may discard the close frame unread,
+     * and it sees 1006); a message still going on past {@value #SKIP_LIMIT_FACTOR} times the limit is cut off at once.
      */
     void text(String part, boolean last) {
         subscriber.active();
-        if (skipping) {
-            skipping = !last;
+        long max = bus.config().maxMessageBytes();
+        if (skipped < 0 && pendingBytes + utf8Length(part) > max) {
+            skipped = pendingBytes;
+            pending = null;
+            pendingBytes = 0;
+        }
+        if (skipped >= 0) {
+            skipped += utf8Length(part);
+            if (last || skipped > SKIP_LIMIT_FACTOR * max) {
+                subscriber.close(Disconnect.TOO_LARGE);
+            }
             return;
         }
         long size = pendingBytes + utf8Length(part);
-        if (size > bus.config().maxMessageBytes()) {
-            pending = null;
-            pendingBytes = 0;
-            skipping = !last;
-            subscriber.close(Disconnect.TOO_LARGE);
-            return;
-        }
         if (last && pending == null) {
             frame(part);
         } else if (last) {
