@@ -44,6 +44,13 @@ public class DemoTokenServlet extends HttpServlet {
         authenticator = Beans.get(Authenticator.class);
     }
 
+    /** Not the container's error page, which may name this class: a JSON 405. */
+    @Override
+    protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        response.setHeader("Allow", "POST");
+        HttpIo.error(response, 405, ErrorCode.BAD_REQUEST, "POST {\"nick\":\"…\"} to get a demo token");
+    }
+
     @Override
     protected void doPost(HttpServletRequest request, HttpServletResponse response) throws IOException {
         try {

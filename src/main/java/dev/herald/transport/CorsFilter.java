@@ -11,7 +11,9 @@ import java.io.IOException;
 import java.util.List;
 
 /**
- * Origins and CORS for SSE, long-poll, the HTTP API and the demo token endpoint (docs/security.md, "Origins and
+ * Origins and CORS for SSE, long-poll, the HTTP API and the demo token endpoint, and a JSON 400 for a query string
+ * or character encoding the container cannot decode (its own error page would name its classes).
+ * Origins and CORS (docs/security.md, "Origins and
  * CORS"; the Fetch standard's CORS protocol):
  * <ul>
  *   <li>no {@code Origin} (not a browser) or the server's own origin: passes, no CORS headers;</li>
@@ -37,6 +39,12 @@ public class CorsFilter extends HttpFilter {
     @Override
     protected void doFilter(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws IOException, ServletException {
+        try {
+            request.getParameterMap(); // a query (or charset) the container cannot decode: a 400 of ours, not its page
+        } catch (RuntimeException e) {
+            HttpIo.error(response, 400, ErrorCode.BAD_REQUEST, "unreadable query string or character encoding");
+            return;
+        }
         String origin = request.getHeader("Origin");
         if (origin == null) {
             chain.doFilter(request, response);

@@ -166,7 +166,7 @@ public class ChannelsServlet extends HttpServlet {
      * between systems is UTF-8).
      */
     private static void requireJson(HttpServletRequest request) {
-        String type = request.getContentType();
+        String type = request.getHeader("Content-Type"); // not getContentType(): Jetty throws on an unknown charset
         String[] parts = type == null ? new String[] {""} : type.split(";");
         String media = parts[0].trim().toLowerCase(Locale.ROOT);
         if (!media.equals("application/json") && !media.endsWith("+json")) {

@@ -73,7 +73,8 @@ public class WebSocketEndpoint extends Endpoint {
         session.setMaxIdleTimeout(0); // Herald enforces herald.ws.idle-timeout itself (see the class comment)
         transport = new WebSocketTransport(session);
         principal = session.getUserPrincipal();
-        handshake = session.getUserProperties().get(Handshake.KEY) instanceof Handshake h ? h
+        // taken out, not read: on a container that shared the map between sessions, no other one could reuse it
+        handshake = session.getUserProperties().remove(Handshake.KEY) instanceof Handshake h ? h
                 : new Handshake(Caller.anonymous("ws", null), null, null);
         subscriber = bus.connect(handshake.caller(), transport);
         subscriber.idleTimeout(bus.config().wsIdleTimeout());
@@ -278,6 +279,7 @@ public class WebSocketEndpoint extends Endpoint {
         }
         return false;
     }
+
 
     /** The UTF-8 size of {@code s}, without encoding it. */
     static long utf8Length(String s) {
