@@ -134,6 +134,10 @@ class BadInputIT {
         byte[] latin1 = "{\"s\":\"été\"}".getBytes(StandardCharsets.ISO_8859_1);
         assertRefused(Http.post(path(channel), "application/json; charset=ISO-8859-1", latin1), 415, "UTF-8");
         assertRefused(Http.post(path(channel), "application/json;charset=utf-16", "{}"), 415, "UTF-8");
+        for (String odd : new String[] {";", "application/json;", ";charset=utf-8", "application/json; charset"}) {
+            int status = Http.post(path(channel + "-odd"), odd, "{}").statusCode();
+            assertThat(status).as(odd).isIn(201, 400, 415);
+        }
         assertRefused(Http.post(path(channel), JSON, latin1), 400, "not valid UTF-8");
         assertThat(latest(channel)).isZero();
 

@@ -167,7 +167,7 @@ public class ChannelsServlet extends HttpServlet {
      */
     private static void requireJson(HttpServletRequest request) {
         String type = request.getHeader("Content-Type"); // not getContentType(): Jetty throws on an unknown charset
-        String[] parts = type == null ? new String[] {""} : type.split(";");
+        String[] parts = type == null ? new String[] {""} : type.split(";", -1);
         String media = parts[0].trim().toLowerCase(Locale.ROOT);
         if (!media.equals("application/json") && !media.endsWith("+json")) {
             throw new HeraldException(ErrorCode.BAD_REQUEST, 415, "Content-Type must be application/json");
