@@ -387,3 +387,60 @@ test('over SSE, publishes are HTTP POSTs sent one at a time, in order, and retri
   await assert.rejects(two, { code: 'bad_request' });
   herald.close();
 });
+
+// ---- authentication (docs/security.md, "Token lifetime") ----
+
+/** An unsigned JWT-shaped token with `exp` in epoch seconds: herald.js only reads `exp`, the server verifies. */
+function jwt(sub, expMillis) {
+  const part = o => Buffer.from(JSON.stringify(o)).toString('base64url');
+  return `${part({ alg: 'HS256' })}.${part({ sub, exp: Math.floor(expMillis / 1000) })}.sig`;
+}
+
+test('WebSocket with a token provider: auth first, subscribe once accepted, refresh before expiry and when told', async () => {
+  const issued = [];
+  const token = () => {
+    const t = jwt('ann', Date.now() + 60000);
+    issued.push(t);
+    return Promise.resolve(t);
+  };
+  const herald = connect({ transports: ['ws'], token, heartbeatInterval: 1e9, heartbeatTimeout: 1e9 });
+  herald.subscribe('chat:a', () => {});
+  await settle();
+  const ws = FakeWebSocket.last;
+  ws.open();
+  assert.deepEqual(ws.sent.map(f => f.type), ['auth'], 'nothing but the auth frame before it is accepted');
+  assert.equal(ws.sent[0].token, issued[0]);
+  ws.frame({ type: 'authenticated', subject: 'ann', ref: 'auth' });
+  assert.deepEqual(ws.sent.map(f => f.type), ['auth', 'ping', 'subscribe']);
+  assert.equal(herald.state, 'open');
+
+  clock.tick(48000); // a fifth of the 60 s life before exp: 12 s before
+  await settle();
+  assert.equal(issued.length, 2, 'refreshed before expiry');
+  assert.deepEqual(ws.sentOf('auth').at(-1), { type: 'auth', token: issued[1], ref: 'reauth' });
+
+  ws.frame({ type: 'error', code: 'unauthorized', message: 'token expired; send a fresh auth frame' });
+  await settle();
+  assert.equal(issued.length, 3, 'refreshed when the server says the token expired');
+  assert.equal(ws.sentOf('auth').at(-1).token, issued[2]);
+  assert.equal(FakeWebSocket.instances.length, 1, 'the same socket throughout');
+  herald.close();
+});
+
+test('SSE and long-poll carry the token in the query; a refused first token is replaced once', async () => {
+  let n = 0;
+  const herald = connect({ transports: ['sse'], token: async () => jwt(`t${++n}`, Date.now() + 600000) });
+  herald.subscribe('chat:a', () => {});
+  await settle();
+  assert.equal(FakeEventSource.last.url.searchParams.get('token').split('.').length, 3);
+  herald.close();
+
+  let m = 0;
+  const ws = connect({ transports: ['ws'], token: async () => `token-${++m}` });
+  await settle();
+  FakeWebSocket.last.open();
+  FakeWebSocket.last.frame({ type: 'error', code: 'unauthorized', message: 'bad signature', ref: 'auth' });
+  await settle();
+  assert.deepEqual(FakeWebSocket.last.sentOf('auth').map(f => f.token), ['token-1', 'token-2']);
+  ws.close();
+});

@@ -74,7 +74,13 @@ public final class WsClient implements AutoCloseable {
                 }).build();
         try {
             c.session = manager.connectToServer(c.new Capture(), config, uri);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot connect to " + uri, e);
+        }
+        try {
             c.session.setMaxTextMessageBufferSize(8 * 1024 * 1024);
+        } catch (IllegalStateException closedAlready) {
+            // the server closed it at once (e.g. 4029): awaitClose() tells how
         } catch (Exception e) {
             throw new IllegalStateException("cannot connect to " + uri, e);
         }
