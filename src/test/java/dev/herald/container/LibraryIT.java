@@ -124,6 +124,9 @@ class LibraryIT {
         assertThat(js.statusCode()).isEqualTo(200);
         assertThat(js.headers().firstValue("Content-Type").orElse("")).contains("javascript");
         assertThat(js.body()).contains("export").contains("import.meta.url");
+        String etag = js.headers().firstValue("ETag").orElseThrow();
+        assertThat(Http.send(HttpRequest.newBuilder(app.resolve("herald/herald.js")).header("If-None-Match", etag)
+                .build()).statusCode()).as("revalidated").isEqualTo(304);
         assertThat(get("herald/herald.d.ts").statusCode()).isEqualTo(200);
 
         assertThat(get("herald.js").statusCode()).isEqualTo(404);
