@@ -8,18 +8,27 @@ import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.time.Clock;
+import java.util.function.Function;
 
 /**
- * Produces Herald's {@link HeraldConfig} (from system properties and environment variables, validated once) and its
- * {@link Broker} (the in-memory engine).
+ * Produces Herald's {@link HeraldConfig} (from system properties, environment variables and MicroProfile Config,
+ * validated once) and its {@link Broker} (the in-memory engine).
  */
 @ApplicationScoped
 public class HeraldProducers {
 
+    /**
+     * Each setting from the system property, else the environment variable, else MicroProfile Config where the
+     * container has it ({@link MicroProfileConfig}), else its default.
+     */
     @Produces
     @Singleton
     public HeraldConfig config() {
-        return HeraldConfig.fromEnvironment();
+        Function<String, String> microProfile = MicroProfileConfig.lookup();
+        return HeraldConfig.from(key -> {
+            String value = HeraldConfig.environment(key);
+            return value != null ? value : microProfile.apply(key);
+        });
     }
 
     @Produces

@@ -84,13 +84,16 @@ public record HeraldConfig(
 
     /** System properties first, then environment variables ({@code herald.sse.retry} -> {@code HERALD_SSE_RETRY}). */
     public static HeraldConfig fromEnvironment() {
-        return from(key -> {
-            String value = System.getProperty(key);
-            if (value == null) {
-                value = System.getenv(key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_'));
-            }
-            return value;
-        });
+        return from(HeraldConfig::environment);
+    }
+
+    /** The system property {@code key}, else its environment variable ({@code HERALD_SSE_RETRY}), else null. */
+    public static String environment(String key) {
+        String value = System.getProperty(key);
+        if (value == null) {
+            value = System.getenv(key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_'));
+        }
+        return value;
     }
 
     private static boolean positive(Duration d) {

@@ -47,6 +47,7 @@ class LibraryIT {
         WebArchive war = ShrinkWrap.create(WebArchive.class, "shop.war")
                 .addPackage(OrdersServlet.class.getPackage())
                 .addAsWebInfResource(new StringAsset(BEANS), "beans.xml")
+                .addAsResource(new StringAsset("herald.sse.retry=1500ms\n"), "META-INF/microprofile-config.properties")
                 .addAsLibrary(new File(System.getProperty("herald.library.jar", "target/herald-library.jar")));
         String libs = System.getProperty("herald.servlet.libs", "");
         if (!libs.isBlank()) {
@@ -123,6 +124,9 @@ class LibraryIT {
         assertThat(js.statusCode()).isEqualTo(200);
         assertThat(js.headers().firstValue("Content-Type").orElse("")).contains("javascript");
         assertThat(js.body()).contains("export").contains("import.meta.url");
+        String etag = js.headers().firstValue("ETag").orElseThrow();
+        assertThat(Http.send(HttpRequest.newBuilder(app.resolve("herald/herald.js")).header("If-None-Match", etag)
+                .build()).statusCode()).as("revalidated").isEqualTo(304);
         assertThat(get("herald/herald.d.ts").statusCode()).isEqualTo(200);
 
         assertThat(get("herald.js").statusCode()).isEqualTo(404);
@@ -143,6 +147,23 @@ class LibraryIT {
         HttpResponse<String> byTheShop = Http.send(HttpRequest.newBuilder(app.resolve("orders?item=pen&channel="
                 + encode(channel))).POST(HttpRequest.BodyPublishers.noBody()).build());
         assertThat(byTheShop.statusCode()).as(byTheShop.body()).isEqualTo(201);
+    }
+
+    /**
+     * The application's MicroProfile Config ({@code META-INF/microprofile-config.properties}: {@code herald.sse.retry}
+     * 1500 ms) configures Herald on a container that has it (Payara); elsewhere (Tomcat, this slim WildFly) Herald
+     * reads system properties and environment variables only, and the default holds.
+     */
+    @Test
+    @RunAsClient
+    void theApplicationsMicroProfileConfigIsReadWhereTheContainerHasIt() {
+        boolean microProfile = System.getProperty("herald.container.name", "").startsWith("Payara");
+        try (SseClient sse = SseClient.open(app.resolve("herald/sse?channel=" + encode(Http.channel("cfg"))),
+                Map.of())) {
+            assertThat(sse.status()).isEqualTo(200);
+            Awaitility.await().atMost(WsClient.WAIT).until(() -> sse.retry() != null);
+            assertThat(sse.retry()).isEqualTo(microProfile ? "1500" : "2000");
+        }
     }
 
     /**
