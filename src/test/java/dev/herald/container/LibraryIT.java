@@ -49,6 +49,12 @@ class LibraryIT {
                 .addAsWebInfResource(new StringAsset(BEANS), "beans.xml")
                 .addAsResource(new StringAsset("herald.sse.retry=1500ms\n"), "META-INF/microprofile-config.properties")
                 .addAsLibrary(new File(System.getProperty("herald.library.jar", "target/herald-library.jar")));
+        File[] deps = new File(System.getProperty("herald.library.deps", "target/library-deps"))
+                .listFiles((dir, name) -> name.endsWith(".jar"));
+        if (deps != null) { // the library's own dependencies (nimbus-jose-jwt), as Maven adds them to an application
+            Arrays.sort(deps);
+            war.addAsLibraries(deps);
+        }
         String libs = System.getProperty("herald.servlet.libs", "");
         if (!libs.isBlank()) {
             File[] jars = new File(libs).listFiles((dir, name) -> name.endsWith(".jar"));
