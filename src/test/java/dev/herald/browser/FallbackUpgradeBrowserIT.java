@@ -81,7 +81,6 @@ class FallbackUpgradeBrowserIT {
             assertThat(longs(browser.js("return window.__acks"))).isNotEmpty().isSubsetOf(offsets);
             assertThat((List<?>) browser.js("return window.__errors")).as("publishes refused").isEmpty();
             assertThat(states(browser)).containsSubsequence("open/ws", "open/sse", "open/poll", "open/ws");
-            browser.screenshot("fallback-upgrade");
         } finally {
             publisher.shutdownNow();
         }
