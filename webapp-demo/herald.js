@@ -436,7 +436,7 @@ class Connection {
       return;
     }
     const Transport = TRANSPORTS[this._order[rank]];
-    if (!Transport.prototype.canProbe?.call(null, this)) {
+    if (!Transport.canProbe?.(this)) { // long-polling is never better than what is in use
       this._tryUpgrade(rank + 1);
       return;
     }
@@ -664,7 +664,7 @@ class WsTransport {
   }
 
   /** A WebSocket can always be probed (upgrade): a ping and its pong prove it. */
-  canProbe() {
+  static canProbe() {
     return true;
   }
 
@@ -862,7 +862,7 @@ class SseTransport extends ReceiveOnlyTransport {
   }
 
   /** A probe needs a channel: an SSE stream without one shows no event. */
-  canProbe(conn) {
+  static canProbe(conn) {
     return conn._channels.size > 0;
   }
 
