@@ -372,6 +372,48 @@ test('upgrade: on SSE, WebSocket is probed every upgradeInterval; once it answer
   herald.close();
 });
 
+test('upgrade with a token: the probe authenticates before its ping; a switch refused after the probe hands back at once', async () => {
+  const received = [];
+  const herald = connect({ upgradeInterval: 10000, token: async () => 'T' });
+  herald.subscribe('a', m => received.push(m.data));
+  await settle();
+  FakeWebSocket.last.open();
+  FakeWebSocket.last.frame({ type: 'authenticated', ref: 'auth' });
+  FakeWebSocket.last.frame({ type: 'subscribed', channel: 'a', offset: 0, epoch: 'ep1', ref: 's:a' });
+  FakeWebSocket.last.frame({ type: 'message', ...envelope('a', 1) });
+  FakeWebSocket.last.drop(); // cut by the proxy
+  for (const tick of [499, 999]) { // refused twice: fallbackAfter
+    clock.tick(tick);
+    await settle();
+    FakeWebSocket.last.drop();
+    await settle();
+  }
+  assert.equal(herald.transport, 'sse');
+  const es = FakeEventSource.last;
+  assert.equal(es.url.searchParams.get('token'), 'T');
+  es.event('herald-heartbeat', { interval: 15000 }, 'a=ep1-1');
+  es.event('message', envelope('a', 2));
+
+  clock.tick(10000);
+  await settle();
+  const probe = FakeWebSocket.last;
+  probe.open();
+  assert.deepEqual(probe.sent.map(f => f.type), ['auth']);
+  probe.frame({ type: 'authenticated', ref: 'auth' });
+  assert.ok(es.closed, 'authenticated: frames flow both ways');
+  await settle();
+  FakeWebSocket.last.drop(); // the proxy blocks again between the probe and the switch
+  await settle();
+  assert.equal(herald.transport, 'sse', 'handed back to SSE at once, no backoff');
+  const again = FakeEventSource.last;
+  assert.notEqual(again, es);
+  assert.equal(again.url.searchParams.get('lastEventId'), 'a=ep1-2');
+  again.event('message', envelope('a', 2));
+  again.event('message', envelope('a', 3));
+  assert.deepEqual(received, [1, 2, 3]);
+  herald.close();
+});
+
 test('upgrade from long-polling probes WebSocket, then SSE; a page with upgradeInterval 0 never probes', async () => {
   const herald = connect({ upgradeInterval: 5000 });
   herald.subscribe('a', () => {});
