@@ -8,8 +8,18 @@ export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
 /** Settings of Herald.connect. Durations in milliseconds. */
 export interface HeraldOptions {
-  /** Tried in this order; the first that works is kept. Default ['ws', 'sse', 'poll']. */
+  /** Tried in this order (docs/client.md, "Transports"). Default ['ws', 'sse', 'poll']. */
   transports?: TransportName[];
+  /**
+   * A transport that has worked, failing to open this many times in a row, hands over to the next one if that one
+   * opens; when every transport fails it is an outage and the backoff applies. Default 2.
+   */
+  fallbackAfter?: number;
+  /**
+   * On a transport other than the first, how often the better ones are probed in the background; once one works,
+   * the connection switches back to it, resuming every channel from its last offset. 0: never. Default 30000.
+   */
+  upgradeInterval?: number;
   /** The backoff ceiling of the first retry; it doubles per failed attempt. Default 500. */
   reconnectDelay?: number;
   /** The largest backoff ceiling. Each delay is uniformly random below the ceiling (full jitter). Default 30000. */
@@ -72,7 +82,10 @@ export interface Gap {
 
 export interface StateEvent {
   state: ConnectionState;
-  /** The transport in use while open; null otherwise. */
+  /**
+   * The transport in use while open; null otherwise. A fallback or an upgrade while open is an 'open' event with
+   * the new transport.
+   */
   transport: TransportName | null;
   /** Why the connection was lost (on a failed round). */
   reason?: string;

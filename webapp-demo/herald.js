@@ -12,7 +12,9 @@
  * - dead connections found by heartbeat timeout (WebSocket ping/pong, SSE heartbeat events, poll deadlines);
  * - every channel resumed from the last offset seen, on every transport: nothing lost while history holds it,
  *   nothing delivered twice (offsets are deduplicated), gaps and stream resets surfaced as 'gap' events;
- * - transport fallback: WebSocket; else SSE to receive plus HTTP POST to publish; else HTTP long-polling;
+ * - transport fallback: WebSocket; else SSE to receive plus HTTP POST to publish; else HTTP long-polling; a
+ *   transport that worked but keeps failing to open (a proxy that started blocking it) is given up for the next,
+ *   and the better one is probed in the background and taken back once it works again (upgrade);
  * - publishing while disconnected: queued (bounded) and sent on reconnect;
  * - authentication (docs/security.md): `token: async () => jwt` is called before connecting, again before the token
  *   expires (WebSocket: an `auth` frame on the open socket; SSE: the stream reopens and resumes) and whenever the
@@ -23,7 +25,9 @@
 
 /** Settings; every one can be passed to Herald.connect. Durations in milliseconds. */
 const DEFAULTS = {
-  transports: ['ws', 'sse', 'poll'], // tried in this order; the first that works is kept
+  transports: ['ws', 'sse', 'poll'], // tried in this order; see fallbackAfter and upgradeInterval
+  fallbackAfter: 2,          // a transport that worked, failing to open this many times in a row, hands over
+  upgradeInterval: 30000,    // on a fallback transport, the better ones are probed this often (0: never)
   reconnectDelay: 500,       // the backoff ceiling of the first retry; doubles per failed attempt...
   maxReconnectDelay: 30000,  // ...up to this. Each delay is uniformly random below the ceiling (full jitter)
   stableAfter: 10000,        // a connection open this long resets the backoff
@@ -161,7 +165,9 @@ class Connection {
     this._transport = null;
     this._index = 0;              // the transport being tried, in _order
     this._lastGood = null;        // the index of the last transport that worked: where each round starts
-    this._proven = new Set();     // transports that have worked: never given up for another
+    this._proven = new Set();     // transports that have worked: given up only after fallbackAfter misses
+    this._misses = new Map();     // transport name -> failed opens in a row since it last worked
+    this._probe = null;           // a better transport being tried in the background (upgrade)
     this._attempts = 0;           // failed rounds since the last stable connection
     this._auth = { token: null, expires: null, fresh: false }; // the provider's last token
     this._onOnline = () => this._retryNow();
@@ -261,6 +267,7 @@ class Connection {
     clearTimeout(this._stableTimer);
     globalThis.removeEventListener?.('online', this._onOnline);
     clearTimeout(this._refreshTimer);
+    this._stopUpgrade();
     const t = this._transport;
     this._transport = null;
     t?.close();
@@ -340,6 +347,7 @@ class Connection {
     if (proven && !t.proven) {
       t.proven = true;
       this._proven.add(t.name);
+      this._misses.delete(t.name);
       this._lastGood = this._index;
     }
     if (t.up) return;
@@ -348,28 +356,41 @@ class Connection {
     clearTimeout(this._stableTimer);
     this._stableTimer = setTimeout(() => { this._attempts = 0; }, this.options.stableAfter);
     this._setState('open');
+    this._armUpgrade();
     this._flush();
   }
 
   /**
-   * A transport failed to open or dropped. One that never worked, failing before it opened, hands over to the
-   * next at once (fallback); otherwise wait a backoff delay and start again from the last transport that worked.
+   * A transport failed to open or dropped. Failing before it opened (refused, or no sign of life within
+   * openTimeout) hands over to the next transport at once when it never worked, or when it worked but has now
+   * failed to open fallbackAfter times in a row (a network that started blocking it). Otherwise wait a backoff
+   * delay and start again from the last transport that worked. A round in which every transport failed is an
+   * outage, not a block: the misses are forgotten, so the next rounds retry the last good transport alone again
+   * rather than sweeping through every transport on every attempt.
    */
   _down(t, reason) {
+    if (t === this._probe) {
+      this._probeFailed(t);
+      return;
+    }
     if (t !== this._transport) return;
     t.close();
     this._transport = null;
+    this._stopUpgrade();
     clearTimeout(this._stableTimer);
     this._auth.suspect = true;
-    for (const item of this._outbox) {
-      if (!item.posting) item.sent = false; // no ack came: send again on the next connection
-    }
+    this._unsend();
     if (this._state === 'closed') return;
-    if (!t.proven && !this._proven.has(t.name) && this._index + 1 < this._order.length) {
+    const failedOpen = !t.proven;
+    const misses = failedOpen ? (this._misses.get(t.name) || 0) + 1 : 0;
+    if (failedOpen) this._misses.set(t.name, misses);
+    const next = this._index + 1 < this._order.length;
+    if (failedOpen && next && (!this._proven.has(t.name) || misses >= this.options.fallbackAfter)) {
       this._index++;
       this._connect();
       return;
     }
+    if (failedOpen && !next) this._misses.clear(); // every transport failed: an outage
     this._index = this._lastGood ?? 0;
     const delay = backoffDelay(this._attempts++, this.options);
     // emitted on every failed round, so that a page can show when the next attempt comes
@@ -377,6 +398,77 @@ class Connection {
     this._shown = null;
     this._emit('state', { state: this._state, transport: null, reason, retryIn: delay });
     this._retryTimer = setTimeout(() => this._connect(), delay);
+  }
+
+  /** Publishes sent and not acknowledged (and not in an HTTP request still running) are sent again. */
+  _unsend() {
+    for (const item of this._outbox) {
+      if (!item.posting) item.sent = false; // no ack came: send again on the next connection
+    }
+  }
+
+  // ---- upgrade: back to a better transport once it works again ----
+
+  /** On a transport below the first, schedules a probe of the better ones. */
+  _armUpgrade() {
+    clearTimeout(this._upgradeTimer);
+    if (this._index === 0 || !this.options.upgradeInterval || this._state === 'closed') return;
+    this._upgradeTimer = setTimeout(() => this._tryUpgrade(0), this.options.upgradeInterval);
+  }
+
+  _stopUpgrade() {
+    clearTimeout(this._upgradeTimer);
+    const probe = this._probe;
+    this._probe = null;
+    probe?.close();
+  }
+
+  /**
+   * Probes the transport at `rank` in the background, with no channel on it: a WebSocket must answer a ping, an
+   * SSE stream must show its first event. The transport in use goes on meanwhile. A failed probe tries the next
+   * better one; when none is left, the next round comes after upgradeInterval.
+   */
+  _tryUpgrade(rank) {
+    const current = this._transport;
+    if (!current?.up || this._state !== 'open') return;
+    if (rank >= this._index) {
+      this._armUpgrade();
+      return;
+    }
+    const Transport = TRANSPORTS[this._order[rank]];
+    if (!Transport.canProbe?.(this)) { // long-polling is never better than what is in use
+      this._tryUpgrade(rank + 1);
+      return;
+    }
+    const probe = this._probe = new Transport(this);
+    probe.probe = true;
+    probe.rank = rank;
+    const start = () => { if (this._probe === probe) probe.open(); };
+    if (!this.options.token) start();
+    else this._credentials().then(start, () => { if (this._probe === probe) this._probeFailed(probe); });
+  }
+
+  _probeFailed(probe) {
+    this._probe = null;
+    probe.close();
+    this._tryUpgrade(probe.rank + 1);
+  }
+
+  /**
+   * A probe worked: the better transport gets through again. Close the one in use and connect the better one,
+   * which resumes every channel from its last offset (nothing lost; offsets already delivered are dropped), and
+   * sends again the publishes not acknowledged yet (at least once, as on every reconnect).
+   */
+  _probed(probe) {
+    if (probe !== this._probe) return;
+    this._probe = null;
+    probe.close();
+    const old = this._transport;
+    this._transport = null;
+    old?.close();
+    this._unsend();
+    this._index = probe.rank;
+    this._connect();
   }
 
   /** The network is back ('online'): retry now instead of waiting out the backoff. */
@@ -557,6 +649,10 @@ class WsTransport {
       this.pingSent = null;
       const f = JSON.parse(event.data);
       if (o.token && !this.authed && !this.accepted(f)) return;
+      if (this.probe) {
+        conn._probed(this); // frames flow both ways: an upgrade may switch to WebSocket
+        return;
+      }
       if (!this.up) {
         this.watchdog.stop();
         this.pinger = setInterval(() => this.beat(), Math.min(o.heartbeatInterval, o.heartbeatTimeout) / 2);
@@ -567,9 +663,15 @@ class WsTransport {
     this.ws.onclose = () => conn._down(this, 'closed');
   }
 
-  /** Frames flow: prove it with a ping, and subscribe every channel. */
+  /** A WebSocket can always be probed (upgrade): a ping and its pong prove it. */
+  static canProbe() {
+    return true;
+  }
+
+  /** Frames flow: prove it with a ping, and subscribe every channel (none on a probe). */
   start() {
     this.send({ type: 'ping', ref: 'hello' }); // the first reply proves frames flow both ways
+    if (this.probe) return;
     for (const channel of this.conn._channels.keys()) this.subscribe(channel);
   }
 
@@ -705,18 +807,27 @@ class SseTransport extends ReceiveOnlyTransport {
     this.watchdog?.stop();
     const channels = [...conn._channels.keys()];
     if (!channels.length) {
-      conn._up(this, false); // nothing to receive; publishing works over HTTP
+      if (this.probe) conn._down(this, 'no channel to probe with');
+      else conn._up(this, false); // nothing to receive; publishing works over HTTP
       return;
     }
     const url = new URL('sse', conn.base);
     for (const channel of channels) url.searchParams.append('channel', channel);
     url.searchParams.set('mode', 'herald');
-    const token = conn._token();
+    const token = this.probe ? '' : conn._token();
     if (token) url.searchParams.set('lastEventId', token);
     const o = conn.options;
     if (o.token && conn._auth.token) url.searchParams.set('token', conn._auth.token);
     this.watchdog = new Watchdog(o.openTimeout, () => conn._down(this, this.up ? 'heartbeat timeout' : 'no events'));
     const es = this.es = new conn.env.EventSource(url.href);
+    if (this.probe) {
+      // any event proves that the stream is not buffered; the switch resumes from the positions, not from here
+      const proved = () => conn._probed(this);
+      es.onmessage = proved;
+      for (const type of ['herald-heartbeat', 'herald-gap', 'herald-error']) es.addEventListener(type, proved);
+      es.onerror = () => conn._down(this, 'stream failed');
+      return;
+    }
     const alive = () => {
       this.watchdog.kick((this.interval || o.heartbeatInterval) + o.heartbeatTimeout);
       conn._up(this);
@@ -748,6 +859,11 @@ class SseTransport extends ReceiveOnlyTransport {
       });
     });
     es.onerror = () => conn._down(this, 'stream failed');
+  }
+
+  /** A probe needs a channel: an SSE stream without one shows no event. */
+  static canProbe(conn) {
+    return conn._channels.size > 0;
   }
 
   /** A fresh token: reopen the stream with it; the resume token makes the switch lossless. */

@@ -258,6 +258,198 @@ test('a transport that worked once is retried after an outage, not given up for 
   herald.close();
 });
 
+// ---- fallback after a transport that worked, and upgrade back (issue 13) ----
+
+/** The state events as 'state/transport' strings. */
+function recordStates(herald) {
+  const events = [];
+  herald.on('state', e => events.push(`${e.state}/${e.transport}`));
+  return events;
+}
+
+test('a proven WebSocket refused fallbackAfter times in a row hands over to SSE, which resumes from the last offsets', async () => {
+  const received = [];
+  const { herald, ws } = await openWs('a', received, 0, { transports: ['ws', 'sse', 'poll'] });
+  const states = recordStates(herald);
+  for (const offset of [1, 2, 3]) ws.frame({ type: 'message', ...envelope('a', offset) });
+  const acked = herald.publish('a', 'chat', 'queued');
+  assert.equal(ws.sentOf('publish').length, 1);
+  ws.drop(); // the proxy cuts the socket: a drop, not yet a miss
+  clock.tick(499);
+  FakeWebSocket.last.drop(); // refused (403): miss 1, back off as for an outage
+  assert.equal(FakeEventSource.instances.length, 0);
+  assert.equal(herald.state, 'reconnecting');
+  clock.tick(999);
+  assert.equal(FakeWebSocket.instances.length, 3);
+  FakeWebSocket.last.drop(); // miss 2 = fallbackAfter: SSE at once
+  assert.equal(herald.transport, 'sse');
+  const es = FakeEventSource.last;
+  assert.equal(es.url.searchParams.get('lastEventId'), 'a=ep1-3');
+  es.event('herald-heartbeat', { interval: 15000 }, 'a=ep1-3');
+  assert.equal(herald.state, 'open');
+  assert.deepEqual(states.filter(s => s.startsWith('open')), ['open/sse'], 'the state event names the transport');
+  for (const offset of [3, 4]) es.event('message', envelope('a', offset));
+  assert.deepEqual(received, [1, 2, 3, 4], 'each offset once, in order');
+
+  await settle();
+  const post = fetch.requests.find(r => r.url.pathname === '/ctx/api/messages');
+  assert.ok(post, 'the publish that had no ack is sent again, by POST');
+  post.answer(201, { channel: 'a', offset: 5, id: 'ep1-5' });
+  assert.deepEqual(await acked, { channel: 'a', offset: 5, id: 'ep1-5' });
+  herald.close();
+});
+
+test('an outage (every transport failing) backs off, starts each round from the transport that worked and sweeps rarely', async () => {
+  const { herald, ws } = await openWs('a', [], 0, { transports: ['ws', 'sse', 'poll'] });
+  const states = [];
+  herald.on('state', e => states.push(e));
+  ws.drop();
+  const rounds = [];
+  for (let round = 0; round < 6; round++) {
+    clock.tick(backoffDelay(round, { reconnectDelay: 500, maxReconnectDelay: 30000 }, () => 0.999));
+    await settle();
+    const tried = [];
+    while (herald.transport) { // fail whatever is tried until the round gives up and backs off
+      const name = herald.transport;
+      tried.push(name);
+      if (name === 'ws') FakeWebSocket.last.drop();
+      else if (name === 'sse') FakeEventSource.last.fail();
+      else fetch.requests.at(-1).fail();
+      await settle();
+    }
+    rounds.push(tried.join('>'));
+  }
+  assert.ok(states.every(s => s.state === 'reconnecting' && s.transport === null && s.retryIn >= 0),
+    'never open during the outage, and every round backs off');
+  // fallbackAfter (2) misses in a row sweep once through every transport; a sweep that finds nothing is an outage,
+  // so the misses start over: the transport that worked is tried alone in between
+  assert.deepEqual(rounds, ['ws', 'ws>sse>poll', 'ws', 'ws>sse>poll', 'ws', 'ws>sse>poll']);
+  herald.close();
+});
+
+test('upgrade: on SSE, WebSocket is probed every upgradeInterval; once it answers, the page switches without loss or repeat', async () => {
+  const received = [];
+  const herald = connect({ upgradeInterval: 10000 });
+  herald.subscribe('a', m => received.push(m.data));
+  await settle();
+  FakeWebSocket.last.drop(); // blocked
+  const es = FakeEventSource.last;
+  es.event('herald-heartbeat', { interval: 15000 }, 'a=ep1-0');
+  for (const offset of [1, 2]) es.event('message', envelope('a', offset));
+  const states = recordStates(herald);
+
+  clock.tick(10000);
+  const probe = FakeWebSocket.last;
+  assert.equal(FakeWebSocket.instances.length, 2, 'a probe');
+  assert.equal(herald.transport, 'sse', 'the page stays on SSE while it probes');
+  probe.drop(); // still blocked
+  assert.equal(herald.state, 'open');
+  assert.ok(!es.closed);
+  es.event('herald-heartbeat', { interval: 15000 }, 'a=ep1-2');
+  es.event('message', envelope('a', 3));
+
+  clock.tick(10000);
+  const second = FakeWebSocket.last;
+  assert.notEqual(second, probe);
+  second.open();
+  assert.deepEqual(second.sentOf('subscribe'), [], 'a probe subscribes nothing');
+  es.event('message', envelope('a', 4)); // still delivered while the probe runs
+  second.frame({ type: 'pong', ref: 'hello' });
+  assert.ok(es.closed, 'the switch closes the SSE stream');
+  assert.ok(second.closedByClient);
+  const ws = FakeWebSocket.last;
+  assert.notEqual(ws, second);
+  ws.open();
+  assert.deepEqual(ws.sentOf('subscribe'), [{ type: 'subscribe', channel: 'a', since: 4, epoch: 'ep1', ref: 's:a' }]);
+  for (const offset of [4, 5]) ws.frame({ type: 'message', ...envelope('a', offset) });
+  assert.deepEqual(received, [1, 2, 3, 4, 5]);
+  assert.equal(herald.transport, 'ws');
+  assert.deepEqual(states, ['open/ws'], 'the state event names the new transport; no reconnecting in between');
+
+  clock.tick(10000); // on the first transport there is nothing to upgrade to: no more probes
+  assert.equal(FakeWebSocket.instances.length, 4);
+  assert.equal(herald.state, 'open');
+  herald.close();
+});
+
+test('upgrade with a token: the probe authenticates before its ping; a switch refused after the probe hands back at once', async () => {
+  const received = [];
+  const herald = connect({ upgradeInterval: 10000, token: async () => 'T' });
+  herald.subscribe('a', m => received.push(m.data));
+  await settle();
+  FakeWebSocket.last.open();
+  FakeWebSocket.last.frame({ type: 'authenticated', ref: 'auth' });
+  FakeWebSocket.last.frame({ type: 'subscribed', channel: 'a', offset: 0, epoch: 'ep1', ref: 's:a' });
+  FakeWebSocket.last.frame({ type: 'message', ...envelope('a', 1) });
+  FakeWebSocket.last.drop(); // cut by the proxy
+  for (const tick of [499, 999]) { // refused twice: fallbackAfter
+    clock.tick(tick);
+    await settle();
+    FakeWebSocket.last.drop();
+    await settle();
+  }
+  assert.equal(herald.transport, 'sse');
+  const es = FakeEventSource.last;
+  assert.equal(es.url.searchParams.get('token'), 'T');
+  es.event('herald-heartbeat', { interval: 15000 }, 'a=ep1-1');
+  es.event('message', envelope('a', 2));
+
+  clock.tick(10000);
+  await settle();
+  const probe = FakeWebSocket.last;
+  probe.open();
+  assert.deepEqual(probe.sent.map(f => f.type), ['auth']);
+  probe.frame({ type: 'authenticated', ref: 'auth' });
+  assert.ok(es.closed, 'authenticated: frames flow both ways');
+  await settle();
+  FakeWebSocket.last.drop(); // the proxy blocks again between the probe and the switch
+  await settle();
+  assert.equal(herald.transport, 'sse', 'handed back to SSE at once, no backoff');
+  const again = FakeEventSource.last;
+  assert.notEqual(again, es);
+  assert.equal(again.url.searchParams.get('lastEventId'), 'a=ep1-2');
+  again.event('message', envelope('a', 2));
+  again.event('message', envelope('a', 3));
+  assert.deepEqual(received, [1, 2, 3]);
+  herald.close();
+});
+
+test('upgrade from long-polling probes WebSocket, then SSE; a page with upgradeInterval 0 never probes', async () => {
+  const herald = connect({ upgradeInterval: 5000 });
+  herald.subscribe('a', () => {});
+  await settle();
+  FakeWebSocket.last.drop();
+  clock.tick(5000); // buffered SSE
+  assert.equal(herald.transport, 'poll');
+  fetch.requests[0].answer(200, { cursor: 'a=ep1-0', messages: [], gaps: [] });
+  await settle();
+  assert.equal(herald.state, 'open');
+
+  clock.tick(5000);
+  assert.equal(FakeWebSocket.instances.length, 2);
+  FakeWebSocket.last.drop(); // WebSocket still blocked: SSE is probed next
+  assert.equal(FakeEventSource.instances.length, 2);
+  const probe = FakeEventSource.last;
+  assert.equal(probe.url.searchParams.get('lastEventId'), null, 'a probe carries no resume token');
+  probe.event('herald-heartbeat', { interval: 15000 }, 'a=ep1-0');
+  assert.ok(probe.closed);
+  assert.equal(herald.transport, 'sse');
+  const es = FakeEventSource.last;
+  assert.notEqual(es, probe);
+  assert.equal(es.url.searchParams.get('lastEventId'), 'a=ep1-0');
+  herald.close();
+
+  FakeWebSocket.instances = [];
+  const never = connect({ upgradeInterval: 0, transports: ['ws', 'sse'] });
+  never.subscribe('a', () => {});
+  await settle();
+  FakeWebSocket.last.drop();
+  FakeEventSource.last.event('herald-heartbeat', { interval: 15000 }, 'a=ep1-0');
+  clock.tick(20000);
+  assert.equal(FakeWebSocket.instances.length, 1);
+  never.close();
+});
+
 // ---- SSE and long-polling ----
 
 test('SSE: one EventSource for all channels; heartbeat positions let a reconnect resume every channel', async () => {

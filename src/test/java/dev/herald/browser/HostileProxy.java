@@ -21,11 +21,19 @@ import java.util.concurrent.Executors;
  * (403) and buffers event streams (an SSE request is held and never answered), and passes every other request on
  * to the upstream Herald. One request per connection: it forwards {@code Connection: close}, so the upstream ends
  * each response by closing, and copies the response back byte for byte.
+ *
+ * <p>Its hostility can be switched at run time ({@link #refuseWebSockets}, {@link #bufferStreams}), as when a
+ * network's proxy changes under an open page: while allowed, upgrades and event streams are tunnelled both ways;
+ * turning one hostile also cuts the WebSockets or streams open through it. Switches are thread-safe.
  */
 final class HostileProxy implements AutoCloseable {
     private final ServerSocket server;
     private final URI upstream;
     private final Set<Socket> clients = ConcurrentHashMap.newKeySet();
+    private final Set<Socket> webSockets = ConcurrentHashMap.newKeySet();
+    private final Set<Socket> streams = ConcurrentHashMap.newKeySet();
+    private volatile boolean refuseWebSockets = true;
+    private volatile boolean bufferStreams = true;
     private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "hostile-proxy");
         t.setDaemon(true);
@@ -44,6 +52,43 @@ final class HostileProxy implements AutoCloseable {
             return new HostileProxy(upstream);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * A proxy that lets everything through until told otherwise by {@link #refuseWebSockets} or
+     * {@link #bufferStreams}.
+     */
+    static HostileProxy friendlyBefore(URI upstream) {
+        HostileProxy proxy = before(upstream);
+        proxy.refuseWebSockets(false);
+        proxy.bufferStreams(false);
+        return proxy;
+    }
+
+    /** From now on, refuse WebSocket upgrades with 403 and cut the WebSockets open through it; or let them through. */
+    void refuseWebSockets(boolean refuse) {
+        refuseWebSockets = refuse;
+        if (refuse) {
+            cut(webSockets);
+        }
+    }
+
+    /** From now on, hold event streams unanswered and cut the ones open through it; or stream them through. */
+    void bufferStreams(boolean buffer) {
+        bufferStreams = buffer;
+        if (buffer) {
+            cut(streams);
+        }
+    }
+
+    private static void cut(Set<Socket> sockets) {
+        for (Socket s : sockets) {
+            try {
+                s.close();
+            } catch (IOException e) {
+                // closing anyway
+            }
         }
     }
 
@@ -73,19 +118,65 @@ final class HostileProxy implements AutoCloseable {
             String lower = head.toLowerCase(Locale.ROOT);
             String target = head.substring(head.indexOf(' ') + 1, head.indexOf(' ', head.indexOf(' ') + 1));
             if (lower.contains("\nupgrade: websocket")) {
-                out.write("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-                        .getBytes(StandardCharsets.US_ASCII));
+                if (refuseWebSockets) {
+                    out.write("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                            .getBytes(StandardCharsets.US_ASCII));
+                } else {
+                    tunnel(client, head, in, out);
+                }
                 return;
             }
             if (target.startsWith(upstream.getRawPath() + "sse")) {
-                in.transferTo(OutputStream.nullOutputStream()); // hold it, answer nothing, until the client gives up
-                return;
+                if (bufferStreams) {
+                    streams.add(client);
+                    in.transferTo(OutputStream.nullOutputStream()); // hold it, answer nothing, until the client gives up
+                    return;
+                }
+                streams.add(client);
             }
             forward(head, in, out);
         } catch (IOException e) {
             // the client or the upstream went away
         } finally {
             clients.remove(client);
+            streams.remove(client);
+            webSockets.remove(client);
+        }
+    }
+
+    /** An allowed upgrade: the request as it came, then bytes copied both ways until either side closes. */
+    private void tunnel(Socket client, String head, InputStream in, OutputStream out) throws IOException {
+        int port = upstream.getPort() < 0 ? 80 : upstream.getPort();
+        try (Socket up = new Socket(upstream.getHost(), port)) {
+            webSockets.add(client);
+            if (refuseWebSockets) {
+                return; // switched while this one connected
+            }
+            up.getOutputStream().write((head + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            up.getOutputStream().flush();
+            InputStream fromUpstream = up.getInputStream();
+            OutputStream toUpstream = up.getOutputStream();
+            threads.execute(() -> {
+                try {
+                    in.transferTo(toUpstream);
+                } catch (IOException e) {
+                    // either side went away
+                } finally {
+                    close(up);
+                    close(client);
+                }
+            });
+            fromUpstream.transferTo(out);
+        } finally {
+            close(client);
+        }
+    }
+
+    private static void close(Socket socket) {
+        try {
+            socket.close();
+        } catch (IOException e) {
+            // closing anyway
         }
     }
 
