@@ -5,6 +5,7 @@ import dev.herald.transport.UpgradeRequests;
 import dev.herald.transport.http.ChannelsServlet;
 import dev.herald.transport.poll.PollServlet;
 import dev.herald.transport.sse.SseServlet;
+import dev.herald.transport.ws.HandshakeRefusedServlet;
 import dev.herald.transport.ws.WebSocketBatching;
 import jakarta.servlet.FilterRegistration;
 import jakarta.servlet.ServletContainerInitializer;
@@ -22,6 +23,7 @@ import java.util.Set;
  *   <li>{@link CorsFilter} in front of the HTTP entries (and the demos' {@code {path}/demo/*} token endpoint), and
  *   {@link UpgradeRequests}, which keeps a WebSocket handshake's peer address for the endpoint;</li>
  *   <li>{@code {path}/ws}: the WebSocket endpoint, added by {@link WebSocketRegistration} when the context starts
+ *   (and {@link HandshakeRefusedServlet} for requests there that are not upgraded)
  *   (containers run initializers in any order, so the WebSocket container may not exist yet here).</li>
  * </ul>
  * Listed in {@code META-INF/services/jakarta.servlet.ServletContainerInitializer}, so the container calls it once per
@@ -43,6 +45,7 @@ public class HeraldInitializer implements ServletContainerInitializer {
         add(context, "herald-poll", PollServlet.class, true, mount.at("/poll"));
         add(context, "herald-client", ClientScriptServlet.class, false, mount.at("/herald.js"),
                 mount.at("/herald.d.ts"));
+        add(context, "herald-ws-refused", HandshakeRefusedServlet.class, false, mount.at("/ws"));
         context.addListener(UpgradeRequests.class);
         FilterRegistration.Dynamic cors = context.addFilter("herald-cors", CorsFilter.class);
         cors.setAsyncSupported(true);

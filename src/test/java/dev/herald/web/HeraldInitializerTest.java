@@ -3,10 +3,12 @@ package dev.herald.web;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.herald.transport.UpgradeRequests;
 import dev.herald.transport.http.ChannelsServlet;
 import dev.herald.transport.poll.PollServlet;
 import dev.herald.transport.sse.SseServlet;
 import dev.herald.transport.ws.WebSocketBatching;
+import jakarta.servlet.FilterRegistration;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletRegistration;
 import java.lang.reflect.Proxy;
@@ -29,12 +31,16 @@ class HeraldInitializerTest {
                 "herald-api", List.of("/herald/api/*"),
                 "herald-sse", List.of("/herald/sse"),
                 "herald-poll", List.of("/herald/poll"),
-                "herald-client", List.of("/herald/herald.js", "/herald/herald.d.ts")));
+                "herald-client", List.of("/herald/herald.js", "/herald/herald.d.ts"),
+                "herald-ws-refused", List.of("/herald/ws")));
+        assertThat(app.filters).containsEntry("herald-cors",
+                List.of("/herald/sse", "/herald/poll", "/herald/api/*", "/herald/demo/*"));
         assertThat(app.classes).containsEntry("herald-api", ChannelsServlet.class)
                 .containsEntry("herald-sse", SseServlet.class).containsEntry("herald-poll", PollServlet.class);
         assertThat(app.async).containsEntry("herald-sse", true).containsEntry("herald-poll", true)
                 .containsEntry("herald-api", false);
-        assertThat(app.listeners).hasSize(2).anySatisfy(l -> assertThat(l).isEqualTo(WebSocketBatching.class))
+        assertThat(app.listeners).hasSize(3).anySatisfy(l -> assertThat(l).isEqualTo(WebSocketBatching.class))
+                .anySatisfy(l -> assertThat(l).isEqualTo(UpgradeRequests.class))
                 .anySatisfy(l -> assertThat(l).isInstanceOf(WebSocketRegistration.class));
     }
 
@@ -61,7 +67,7 @@ class HeraldInitializerTest {
         RecordingContext app = new RecordingContext(null, Set.of());
         new HeraldInitializer().onStartup(Set.of(), app.context());
         new HeraldInitializer().onStartup(Set.of(), app.context());
-        assertThat(app.listeners).hasSize(2);
+        assertThat(app.listeners).hasSize(3);
         assertThat(app.mappings.get("herald-api")).containsExactly("/herald/api/*");
     }
 
@@ -71,6 +77,7 @@ class HeraldInitializerTest {
         final Map<String, Class<?>> classes = new HashMap<>();
         final Map<String, Boolean> async = new HashMap<>();
         final List<Object> listeners = new ArrayList<>();
+        final Map<String, List<String>> filters = new HashMap<>();
         private final String pathParam;
         private final Set<String> taken;
 
@@ -90,7 +97,20 @@ class HeraldInitializerTest {
                         }
                         case "addServlet" -> classes.putIfAbsent((String) args[0], (Class<?>) args[1]) == null
                                 ? registration((String) args[0]) : null;
+                        case "addFilter" -> filter((String) args[0]);
                         default -> throw new UnsupportedOperationException(method.getName());
+                    });
+        }
+
+        private FilterRegistration.Dynamic filter(String name) {
+            return (FilterRegistration.Dynamic) Proxy.newProxyInstance(getClass().getClassLoader(),
+                    new Class<?>[] {FilterRegistration.Dynamic.class}, (proxy, method, args) -> {
+                        switch (method.getName()) {
+                            case "setAsyncSupported" -> { }
+                            case "addMappingForUrlPatterns" -> filters.put(name, List.of((String[]) args[2]));
+                            default -> throw new UnsupportedOperationException(method.getName());
+                        }
+                        return null;
                     });
         }
 
