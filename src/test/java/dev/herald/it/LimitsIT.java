@@ -160,11 +160,16 @@ class LimitsIT {
     @Test
     void oversizedRequestLinesAndHeadersGetTheContainersClientErrorNeverA500() {
         String hugeQuery = "api/stats?x=" + "a".repeat(64 * 1024);
+        // Tomcat, Jetty and Payara refuse 64 KiB (their limits are 8-64 KiB); WildFly's Undertow allows up to 1 MiB
+        // of headers by default and answers: either way never a 500 (docs/security.md, "Limits")
+        boolean undertow = HeraldTarget.container().startsWith("WildFly");
         HttpResponse<String> line = Http.get(hugeQuery);
-        assertThat(line.statusCode()).as("request line").isIn(400, 413, 414, 431);
+        assertThat(line.statusCode()).as("request line").isIn(undertow ? List.of(200, 400, 414, 431)
+                : List.of(400, 413, 414, 431));
         HttpResponse<String> header = Http.send(HttpRequest.newBuilder(HeraldTarget.http("api/stats"))
                 .header("X-Big", "b".repeat(64 * 1024)).build());
-        assertThat(header.statusCode()).as("header").isIn(400, 413, 431);
+        assertThat(header.statusCode()).as("header").isIn(undertow ? List.of(200, 400, 431)
+                : List.of(400, 413, 431));
         for (HttpResponse<String> r : List.of(line, header)) {
             assertThat(r.body()).doesNotContain("Exception").doesNotContain("at org.").doesNotContain("at java.");
         }

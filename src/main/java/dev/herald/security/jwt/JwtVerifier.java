@@ -33,8 +33,8 @@ import java.text.ParseException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
@@ -93,7 +93,8 @@ public final class JwtVerifier {
                 builder.rateLimited(jwksRefresh.toMillis());
             }
             JWKSource<SecurityContext> source = builder.build();
-            remote = new JWSVerificationKeySelector<>(Set.of(JWSAlgorithm.RS256, JWSAlgorithm.ES256), source);
+            remote = new JWSVerificationKeySelector<>(
+                    new HashSet<>(List.of(JWSAlgorithm.RS256, JWSAlgorithm.ES256)), source);
         }
         Key rsaKey = rsa;
         Key ecKey = ec;
@@ -118,8 +119,11 @@ public final class JwtVerifier {
         });
         JWTClaimsSet exact = issuer == null ? new JWTClaimsSet.Builder().build()
                 : new JWTClaimsSet.Builder().issuer(issuer).build();
+        // mutable sets: the nimbus-jose-jwt that Payara ships (and loads first) asks them contains(null), which
+        // Set.of answers with a NullPointerException
         DefaultJWTClaimsVerifier<SecurityContext> claims = new DefaultJWTClaimsVerifier<>(
-                audience == null ? null : Set.of(audience), exact, Set.of("sub", "exp"), null);
+                audience == null ? null : new HashSet<>(List.of(audience)), exact,
+                new HashSet<>(List.of("sub", "exp")), null);
         claims.setMaxClockSkew((int) Math.min(Integer.MAX_VALUE, clockSkew.toSeconds()));
         processor.setJWTClaimsSetVerifier(claims);
     }
