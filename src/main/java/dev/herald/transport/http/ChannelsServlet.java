@@ -70,9 +70,29 @@ public class ChannelsServlet extends HttpServlet {
             Envelope e = bus.publishJson(caller(request), channel, HttpIo.parameter(request, "event"), data);
             HttpIo.json(response, 201, EnvelopeJson.of(e));
         } catch (HeraldException e) {
+            discardBody(request);
             HttpIo.error(response, e);
         } catch (RuntimeException e) {
+            discardBody(request);
             HttpIo.internal(response, e);
+        }
+    }
+
+    /**
+     * Reads what is left of a refused request's body (up to {@link #DRAIN_LIMIT}) and throws it away, so that the
+     * container keeps the connection and the client can read the answer: a refusal answered before the body was read
+     * made Jetty close the connection, and a client reusing it saw no answer at all.
+     */
+    private static void discardBody(HttpServletRequest request) {
+        try {
+            InputStream in = request.getInputStream();
+            long drained = 0;
+            byte[] sink = new byte[8192];
+            for (int n; drained < DRAIN_LIMIT && (n = in.read(sink)) > 0; ) {
+                drained += n;
+            }
+        } catch (IOException | RuntimeException e) {
+            // already read, or the client is gone: nothing to keep
         }
     }
 
@@ -186,22 +206,14 @@ public class ChannelsServlet extends HttpServlet {
 
     /**
      * Reads the body (at most the configured size) and returns it decoded from UTF-8, strictly. A larger body is
-     * read on and discarded (up to {@link #DRAIN_LIMIT}) so that the client, still sending, can read the 413. The
-     * JSON itself is checked by the Bus, as every publish is.
+     * refused with 413, the rest of it discarded by the caller ({@link #discardBody}) so that the client, still
+     * sending, can read the answer. The JSON itself is checked by the Bus, as every publish is.
      */
     private String readJson(HttpServletRequest request) throws IOException {
         int max = bus.config().maxMessageBytes();
-        byte[] body;
-        try (InputStream in = request.getInputStream()) {
-            body = in.readNBytes(max + 1);
-            if (body.length > max) {
-                long drained = 0;
-                byte[] sink = new byte[8192];
-                for (int n; drained < DRAIN_LIMIT && (n = in.read(sink)) > 0; ) {
-                    drained += n;
-                }
-                throw new HeraldException(ErrorCode.TOO_LARGE, "body larger than " + max + " bytes");
-            }
+        byte[] body = request.getInputStream().readNBytes(max + 1);
+        if (body.length > max) {
+            throw new HeraldException(ErrorCode.TOO_LARGE, "body larger than " + max + " bytes");
         }
         return StrictJson.utf8(body);
     }
