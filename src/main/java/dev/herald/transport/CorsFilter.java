@@ -39,12 +39,6 @@ public class CorsFilter extends HttpFilter {
     @Override
     protected void doFilter(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws IOException, ServletException {
-        try {
-            request.getParameterMap(); // a query (or charset) the container cannot decode: a 400 of ours, not its page
-        } catch (RuntimeException e) {
-            HttpIo.error(response, 400, ErrorCode.BAD_REQUEST, "unreadable query string or character encoding");
-            return;
-        }
         String origin = request.getHeader("Origin");
         if (origin == null) {
             chain.doFilter(request, response);
