@@ -3,6 +3,7 @@ package dev.herald.boot;
 import dev.herald.core.Broker;
 import dev.herald.core.HeraldConfig;
 import dev.herald.engine.memory.MemoryBroker;
+import dev.herald.engine.redis.RedisBroker;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
@@ -11,7 +12,7 @@ import java.time.Clock;
 
 /**
  * Produces Herald's {@link HeraldConfig} (from system properties and environment variables, validated once) and its
- * {@link Broker} (the in-memory engine).
+ * {@link Broker}: the in-memory engine, or the Redis engine with {@code herald.engine=redis}.
  */
 @ApplicationScoped
 public class HeraldProducers {
@@ -25,8 +26,23 @@ public class HeraldProducers {
     @Produces
     @Singleton
     public Broker broker(HeraldConfig config) {
+        if (HeraldConfig.ENGINE_REDIS.equals(config.engine())) {
+            return redis(config);
+        }
         return new MemoryBroker(config.historySize(), config.historyTtl(), config.memoryMaxBytes(),
                 Clock.systemUTC());
+    }
+
+    /** Connects to Redis now, so that an unreachable Redis stops the start with one line saying so. */
+    private static Broker redis(HeraldConfig config) {
+        try {
+            return RedisBroker.connect(config.redisUrl(), config.historySize(), config.historyTtl(),
+                    config.redisTimeout(), Clock.systemUTC());
+        } catch (NoClassDefFoundError e) {
+            throw new IllegalStateException("herald.engine=redis needs io.lettuce:lettuce-core on the class path "
+                    + "(the WARs and the standalone runner have it; add it to an application using the library jar)",
+                    e);
+        }
     }
 
     public void close(@Disposes Broker broker) {
