@@ -18,6 +18,9 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -33,6 +36,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A {@link Broker} on Redis, so that several Herald nodes serve one set of channels (docs/scaling.md). Each channel
@@ -65,6 +69,8 @@ public final class RedisBroker implements Broker {
     private static final String LIVE = "}:live";
     /** How much longer than its history a channel's offset and epoch are kept after its last publish. */
     private static final Duration META_GRACE = Duration.ofDays(1);
+    /** The least time start-up allows Redis to answer, whatever {@code herald.redis.timeout}. */
+    private static final Duration STARTUP = Duration.ofSeconds(10);
     private static final String PUBLISH = script("publish.lua");
     private static final String HISTORY = script("history.lua");
 
@@ -118,7 +124,12 @@ public final class RedisBroker implements Broker {
                     + e.getMessage(), e);
         }
         uri.setTimeout(timeout);
-        RedisClient client = RedisClient.create(uri);
+        // reconnect soon after an outage (Lettuce's default backs off to 30 s): 50 ms doubling up to 1 s
+        ClientResources resources = DefaultClientResources.builder()
+                .reconnectDelay(Delay.exponential(Duration.ofMillis(50), Duration.ofSeconds(1), 2,
+                        TimeUnit.MILLISECONDS))
+                .build();
+        RedisClient client = RedisClient.create(resources, uri);
         client.setOptions(ClientOptions.builder()
                 .autoReconnect(true)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
@@ -128,7 +139,7 @@ public final class RedisBroker implements Broker {
         StatefulRedisConnection<String, String> connection = null;
         try {
             connection = client.connect();
-            connection.sync().ping();
+            awaitPing(connection, System.nanoTime() + Math.max(timeout.toNanos(), STARTUP.toNanos()));
             StatefulRedisPubSubConnection<String, String> pubsub = client.connectPubSub();
             return new RedisBroker(client, connection, pubsub, historySize, historyTtl, timeout, clock);
         } catch (RuntimeException e) {
@@ -136,8 +147,27 @@ public final class RedisBroker implements Broker {
                 connection.close();
             }
             client.shutdown(0, 2, TimeUnit.SECONDS);
+            resources.shutdown(0, 2, TimeUnit.SECONDS);
             throw new IllegalStateException("herald.engine=redis: cannot connect to Redis at " + safe(uri)
-                    + " within " + timeout.toMillis() + " ms: " + rootMessage(e), e);
+                    + ": " + rootMessage(e), e);
+        }
+    }
+
+    /**
+     * PING until Redis answers: a connection made on a busy machine may drop and reconnect once before it is ready.
+     * Redis refusing the connection fails {@code connect} itself, at once.
+     */
+    private static void awaitPing(StatefulRedisConnection<String, String> connection, long deadline) {
+        for (;;) {
+            try {
+                connection.sync().ping();
+                return;
+            } catch (RedisException e) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw e;
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+            }
         }
     }
 
@@ -242,6 +272,7 @@ public final class RedisBroker implements Broker {
             connection.close();
         } finally {
             client.shutdown(0, 2, TimeUnit.SECONDS);
+            client.getResources().shutdown(0, 2, TimeUnit.SECONDS);
         }
     }
 
@@ -402,9 +433,7 @@ public final class RedisBroker implements Broker {
     }
 
     private static HeraldException unavailable(Throwable cause) {
-        HeraldException e = new HeraldException(ErrorCode.UNAVAILABLE, "Redis unavailable: " + rootMessage(cause));
-        e.initCause(cause);
-        return e;
+        return new HeraldException(ErrorCode.UNAVAILABLE, "Redis unavailable: " + rootMessage(cause), cause);
     }
 
     private static String rootMessage(Throwable t) {
