@@ -4,7 +4,10 @@ import dev.herald.core.Broker;
 import dev.herald.core.HeraldConfig;
 import dev.herald.engine.memory.MemoryBroker;
 import dev.herald.engine.redis.RedisBroker;
+import dev.herald.core.Bus;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.context.Initialized;
+import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
@@ -43,6 +46,14 @@ public class HeraldProducers {
                     + "(the WARs and the standalone runner have it; add it to an application using the library jar)",
                     e);
         }
+    }
+
+    /**
+     * Creates the {@link Bus}, and so the engine, when the application starts: a Redis that cannot be reached stops
+     * the start (with one line saying so) rather than failing the first request.
+     */
+    void started(@Observes @Initialized(ApplicationScoped.class) Object event, Bus bus) {
+        bus.config(); // touch the proxy: the bean and its broker are created now
     }
 
     public void close(@Disposes Broker broker) {
