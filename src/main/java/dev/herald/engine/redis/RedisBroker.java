@@ -205,16 +205,20 @@ public final class RedisBroker implements Broker {
     public void subscribe(String channel) {
         for (;;) {
             Channel c = channels.computeIfAbsent(channel, Channel::new);
-            synchronized (c) {
+            synchronized (c.interestLock) {
                 if (c.removed) {
                     continue;
                 }
                 if (c.interest == 0) {
                     try {
                         await(pubsub.async().subscribe(live(channel)));
+                        // where the channel stands now: what a catch-up after a reconnect starts from
+                        HistoryPage now = history(channel, Long.MAX_VALUE, 0);
+                        c.seed(now.epoch(), now.latest());
                     } catch (HeraldException e) {
                         c.removed = true;
                         channels.remove(channel, c);
+                        pubsub.async().unsubscribe(live(channel));
                         throw e;
                     }
                 }
@@ -231,7 +235,7 @@ public final class RedisBroker implements Broker {
         if (c == null) {
             return;
         }
-        synchronized (c) {
+        synchronized (c.interestLock) {
             if (c.removed || --c.interest > 0) {
                 return;
             }
@@ -307,11 +311,16 @@ public final class RedisBroker implements Broker {
         }
     }
 
-    /** A channel this node subscribes to: its interest count and the last envelope delivered to the listener. */
+    /**
+     * A channel this node subscribes to: its interest count (guarded by {@link #interestLock}, held by the thread that
+     * SUBSCRIBEs while it waits for Redis) and the last envelope delivered to the listener (guarded by the object
+     * itself, taken on Lettuce's event loop: never held while waiting for Redis).
+     */
     private final class Channel {
         private final String name;
+        private final Object interestLock = new Object();
         private int interest;
-        private boolean removed;
+        private volatile boolean removed;
         private boolean confirmedBefore;
         private String epoch;
         private long last;
@@ -320,6 +329,14 @@ public final class RedisBroker implements Broker {
 
         Channel(String name) {
             this.name = name;
+        }
+
+        /** Where the channel stood when the node subscribed, unless something was delivered since. */
+        synchronized void seed(String epoch, long latest) {
+            if (this.epoch == null) {
+                this.epoch = epoch;
+                this.last = latest;
+            }
         }
 
         synchronized void offer(Envelope e) {
@@ -350,7 +367,7 @@ public final class RedisBroker implements Broker {
                     return;
                 }
                 if (removed || held != null || epoch == null) {
-                    return; // nothing delivered yet, so nothing to catch up on
+                    return; // not seeded yet: the subscribe that seeds it reads the channel after this
                 }
                 held = new ArrayList<>();
                 since = last;

@@ -210,6 +210,26 @@ class RedisBrokerTest extends BrokerContractTest {
     }
 
     @Test
+    void afterRedisRestartsEmptyAnotherNodesPublishesArriveInTheNewEpoch() {
+        List<Envelope> seen = new CopyOnWriteArrayList<>();
+        Broker node = started(seen::add);
+        Broker other = started(e -> { });
+        node.subscribe("restart");
+        Envelope before = other.publish("restart", "message", "1", clock.millis());
+        await().atMost(Duration.ofSeconds(10)).until(() -> seen.size() == 1);
+
+        redis.stop();
+        redis.start();
+
+        Envelope after = await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                .until(() -> other.publish("restart", "message", "2", clock.millis()), e -> true);
+        assertThat(after.epoch()).isNotEqualTo(before.epoch());
+        assertThat(after.offset()).isEqualTo(1);
+        await().atMost(Duration.ofSeconds(30)).until(() -> seen.size() >= 2);
+        assertThat(seen).containsExactly(before, after);
+    }
+
+    @Test
     void usageReportsRedisMemory() {
         Broker b = started(e -> { });
         Broker.Usage usage = b.usage();
