@@ -68,7 +68,8 @@ public record HeraldConfig(
                 "herald.engine must be memory or redis, not " + engine);
         require(!ENGINE_REDIS.equals(engine) || (redisUrl != null
                         && (redisUrl.startsWith("redis://") || redisUrl.startsWith("rediss://"))),
-                "herald.engine=redis needs herald.redis.url=redis://host:port (or rediss:// for TLS), not " + redisUrl);
+                "herald.engine=redis needs herald.redis.url=redis://host:port (or rediss:// for TLS)"
+                        + (redisUrl == null ? "" : "; the value given has another scheme")); // may hold a password
         require(positive(redisTimeout), "herald.redis.timeout must be > 0");
         require(security != null, "security settings missing");
     }
