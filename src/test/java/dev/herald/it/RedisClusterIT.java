@@ -154,9 +154,11 @@ class RedisClusterIT {
                 redis.start();
             }
 
+            // each node answers 503 until its own connection to Redis is back
             Awaitility.await().atMost(Duration.ofSeconds(30))
                     .until(() -> post(a, channel, "3").statusCode() == 201);
-            post(b, channel, "4");
+            Awaitility.await().atMost(Duration.ofSeconds(30))
+                    .until(() -> post(b, channel, "4").statusCode() == 201);
             List<JsonObject> ws = onA.awaitMessages(channel, 3);
             List<JsonObject> sse = onB.awaitEnvelopes(channel, 3);
             String oldEpoch = before.getString("id").split("-")[0];

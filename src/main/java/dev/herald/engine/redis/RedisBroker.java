@@ -305,6 +305,7 @@ public final class RedisBroker implements Broker {
         public void subscribed(String liveChannel, long count) {
             String channel = channelOf(liveChannel);
             Channel c = channel == null ? null : channels.get(channel);
+            LOG.log(System.Logger.Level.DEBUG, "subscribed to " + liveChannel + (c == null ? " (no longer wanted)" : ""));
             if (c != null) {
                 c.confirmed();
             }
@@ -373,6 +374,8 @@ public final class RedisBroker implements Broker {
                 since = last;
                 known = epoch;
             }
+            LOG.log(System.Logger.Level.INFO, "Redis confirmed the subscription to " + name + " again (a reconnect): "
+                    + "catching up after offset " + since + " of epoch " + known);
             readAsync(name, since)
                     .thenCompose(page -> page.epoch().equals(known)
                             ? CompletableFuture.completedFuture(page) : readAsync(name, 0))
@@ -383,6 +386,9 @@ public final class RedisBroker implements Broker {
                         }
                         synchronized (this) {
                             if (page != null) {
+                                LOG.log(System.Logger.Level.INFO, "caught up on " + name + ": "
+                                        + page.messages().size() + " messages of epoch " + page.epoch() + ", "
+                                        + held.size() + " live ones held meanwhile");
                                 page.messages().forEach(this::deliver);
                             }
                             List<Envelope> live = held;
