@@ -127,7 +127,8 @@ public class Bus {
      *
      * @param json one JSON value, as text
      * @throws HeraldException {@code bad_channel}, {@code bad_request} (invalid JSON, a broken JSON limit, a bad
-     *                         event name), {@code too_large} or {@code forbidden}
+     *                         event name), {@code too_large}, {@code forbidden}, or {@code unavailable} when the
+     *                         engine cannot be reached (the Redis engine, within {@code herald.redis.timeout})
      */
     public Envelope publishJson(Caller caller, String channel, String event, String json) {
         Names.channel(channel);
@@ -200,8 +201,10 @@ public class Bus {
      * @param epoch the epoch {@code since} belongs to, or null; a different epoch (or a {@code since} beyond the
      *              latest offset) means the stream was reset: a {@link Gap} with {@code reset} set, then all history
      * @param ref   the client's correlation string, echoed in {@link Subscribed}
-     * @throws HeraldException {@code bad_channel}, {@code bad_request}, {@code forbidden}, {@code unauthorized}, or
-     *                         {@code rate_limited} past {@code herald.limits.subscriptions} channels
+     * @throws HeraldException {@code bad_channel}, {@code bad_request}, {@code forbidden}, {@code unauthorized},
+     *                         {@code rate_limited} past {@code herald.limits.subscriptions} channels, or
+     *                         {@code unavailable} if the engine cannot be reached (then the connection is left
+     *                         unsubscribed from the channel)
      */
     public void subscribe(Subscriber s, String channel, Long since, String epoch, String ref) {
         Names.channel(channel);
@@ -215,13 +218,23 @@ public class Bus {
             throw new HeraldException(ErrorCode.RATE_LIMITED, "at most " + max + " subscriptions per connection");
         }
         Subscriber.ChannelState state = s.begin(channel);
-        if (state.fresh) {
-            hub.add(channel, s);
+        try {
+            if (state.fresh) {
+                hub.add(channel, s);
+            }
+            if (s.isClosed()) { // closed while subscribing: make sure the hub forgets it
+                hub.remove(channel, s);
+                return;
+            }
+            replay(s, channel, since, epoch, ref, state);
+        } catch (RuntimeException e) { // the engine failed (unavailable): leave no half subscription behind
+            unsubscribe(s, channel);
+            throw e;
         }
-        if (s.isClosed()) { // closed while subscribing: make sure the hub forgets it
-            hub.remove(channel, s);
-            return;
-        }
+    }
+
+    private void replay(Subscriber s, String channel, Long since, String epoch, String ref,
+                        Subscriber.ChannelState state) {
         int all = config.historySize();
         HistoryPage page = broker.history(channel, since == null ? Long.MAX_VALUE : since, since == null ? 0 : all);
         Gap gap = null;

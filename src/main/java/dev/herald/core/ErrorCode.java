@@ -13,7 +13,9 @@ public enum ErrorCode {
     NOT_FOUND(404),
     TOO_LARGE(413),
     RATE_LIMITED(429),
-    INTERNAL(500);
+    INTERNAL(500),
+    /** The engine cannot be reached (the Redis engine: Redis down or too slow); retry later. */
+    UNAVAILABLE(503);
 
     private final int httpStatus;
 

@@ -23,6 +23,12 @@ import java.util.function.Function;
  * @param memoryMaxBytes  bytes of heap the memory engine may hold for channels and their history, as it estimates
  *                        them; past it, the history of the channels idle longest is evicted (default 25% of the
  *                        JVM's maximum heap, {@link Runtime#maxMemory()}; at least 64 KiB)
+ * @param engine          the {@link Broker} behind the bus: {@code memory} (one node, the default) or {@code redis}
+ *                        (several nodes share channels through Redis; docs/scaling.md)
+ * @param redisUrl        the Redis the {@code redis} engine uses, {@code redis://[user:password@]host:port[/db]} or
+ *                        {@code rediss://} for TLS; required when {@code engine} is {@code redis}, else unused
+ * @param redisTimeout    how long a Redis command may take before the call fails with {@code unavailable}
+ *                        (default 2 s); also the time allowed to connect at start-up
  * @param security        authentication, capabilities, origins and limits (docs/security.md)
  */
 public record HeraldConfig(
@@ -38,6 +44,9 @@ public record HeraldConfig(
         boolean ticker,
         Duration tickerInterval,
         long memoryMaxBytes,
+        String engine,
+        String redisUrl,
+        Duration redisTimeout,
         SecuritySettings security) {
 
     /** The smallest {@code herald.memory.max-bytes} accepted: 64 KiB. */
@@ -55,8 +64,20 @@ public record HeraldConfig(
         require(positive(writeTimeout), "herald.write-timeout must be > 0");
         require(positive(tickerInterval), "herald.ticker.interval must be > 0");
         require(memoryMaxBytes >= MIN_MEMORY_BYTES, "herald.memory.max-bytes must be >= 64k");
+        require(ENGINE_MEMORY.equals(engine) || ENGINE_REDIS.equals(engine),
+                "herald.engine must be memory or redis, not " + engine);
+        require(!ENGINE_REDIS.equals(engine) || (redisUrl != null
+                        && (redisUrl.startsWith("redis://") || redisUrl.startsWith("rediss://"))),
+                "herald.engine=redis needs herald.redis.url=redis://host:port (or rediss:// for TLS)"
+                        + (redisUrl == null ? "" : "; the value given has another scheme")); // may hold a password
+        require(positive(redisTimeout), "herald.redis.timeout must be > 0");
         require(security != null, "security settings missing");
     }
+
+    /** {@code herald.engine} for the single-node in-memory engine (the default). */
+    public static final String ENGINE_MEMORY = "memory";
+    /** {@code herald.engine} for the Redis engine. */
+    public static final String ENGINE_REDIS = "redis";
 
     /** The defaults of the wire contract. */
     public static HeraldConfig defaults() {
@@ -79,6 +100,9 @@ public record HeraldConfig(
                 r.bool("herald.ticker", true),
                 r.duration("herald.ticker.interval", Duration.ofSeconds(1)),
                 r.bytes("herald.memory.max-bytes", "25%"),
+                r.string("herald.engine", ENGINE_MEMORY).toLowerCase(Locale.ROOT),
+                r.string("herald.redis.url", null),
+                r.duration("herald.redis.timeout", Duration.ofSeconds(2)),
                 SecuritySettings.from(r));
     }
 

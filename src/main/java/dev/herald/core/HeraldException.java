@@ -17,6 +17,13 @@ public class HeraldException extends RuntimeException {
         this.httpStatus = httpStatus;
     }
 
+    /** With the failure behind the refusal (an engine's), kept for the log. */
+    public HeraldException(ErrorCode code, String message, Throwable cause) {
+        super(message, cause, false, false);
+        this.code = code;
+        this.httpStatus = code.httpStatus();
+    }
+
     public ErrorCode code() {
         return code;
     }

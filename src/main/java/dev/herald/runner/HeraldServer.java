@@ -46,11 +46,31 @@ public final class HeraldServer {
                 default -> throw new IllegalArgumentException("unknown option " + args[i] + " (try --help)");
             }
         }
-        Server server = start(host, port, war == null ? bundledWar() : war);
+        Server server;
+        try {
+            server = start(host, port, war == null ? bundledWar() : war);
+        } catch (Exception e) {
+            // a bad setting or an unreachable Redis: say so in one line after the container's own report
+            System.err.println("Herald did not start: " + reason(e));
+            System.exit(1);
+            return;
+        }
         int actual = ((ServerConnector) server.getConnectors()[0]).getLocalPort();
         System.out.println("Herald started at http://localhost:" + actual + "/");
         System.out.flush();
         server.join();
+    }
+
+    /** The message of the innermost Herald setting or engine failure in the chain, else of the failure itself. */
+    static String reason(Throwable failure) {
+        String reason = String.valueOf(failure.getMessage());
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if ((t instanceof IllegalStateException || t instanceof IllegalArgumentException)
+                    && t.getMessage() != null && t.getMessage().startsWith("herald.")) {
+                reason = t.getMessage();
+            }
+        }
+        return reason.replaceAll("[\\r\\n]+", " ");
     }
 
     /** Starts Jetty with the WAR at {@code /}; {@code host} null listens on every interface. */

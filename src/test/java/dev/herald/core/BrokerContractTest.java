@@ -1,6 +1,7 @@
 package dev.herald.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.herald.support.ManualClock;
 import java.time.Duration;
@@ -136,7 +137,15 @@ public abstract class BrokerContractTest {
         for (long i = 1; i <= 2L * each; i++) {
             expected.add(i);
         }
+        // delivery may be asynchronous (the Redis engine's comes back through pub/sub): wait for the count, then
+        // check the order
+        await().atMost(Duration.ofSeconds(30)).until(() -> size(seen.get("x")) >= 2 * each
+                && size(seen.get("y")) >= 2 * each);
         assertThat(seen.get("x")).containsExactlyElementsOf(expected);
         assertThat(seen.get("y")).containsExactlyElementsOf(expected);
+    }
+
+    private static int size(List<Long> list) {
+        return list == null ? 0 : list.size();
     }
 }

@@ -60,6 +60,27 @@ class HeraldConfigTest {
                 .hasMessageContaining("herald.sse.retry");
     }
 
+    /** README, "Configuration" and "Cluster": the engine is memory unless told; redis needs a redis:// URL. */
+    @Test
+    void theEngineIsMemoryByDefaultAndRedisNeedsAUrl() {
+        HeraldConfig d = HeraldConfig.defaults();
+        assertThat(d.engine()).isEqualTo("memory");
+        assertThat(d.redisTimeout()).isEqualTo(Duration.ofSeconds(2));
+        HeraldConfig redis = HeraldConfig.from(Map.of("herald.engine", "redis", "herald.redis.url",
+                "rediss://user:pw@cache:6380/2", "herald.redis.timeout", "500ms")::get);
+        assertThat(redis.engine()).isEqualTo("redis");
+        assertThat(redis.redisUrl()).isEqualTo("rediss://user:pw@cache:6380/2");
+        assertThat(redis.redisTimeout()).isEqualTo(Duration.ofMillis(500));
+        assertThatThrownBy(() -> HeraldConfig.from(Map.of("herald.engine", "redis")::get))
+                .hasMessageContaining("herald.redis.url");
+        assertThatThrownBy(() -> HeraldConfig.from(Map.of("herald.engine", "redis", "herald.redis.url",
+                "http://cache:6379")::get)).hasMessageContaining("herald.redis.url");
+        assertThatThrownBy(() -> HeraldConfig.from(Map.of("herald.engine", "kafka")::get))
+                .hasMessageContaining("herald.engine");
+        assertThatThrownBy(() -> HeraldConfig.from(Map.of("herald.redis.timeout", "0s")::get))
+                .hasMessageContaining("herald.redis.timeout");
+    }
+
     @Test
     void securityDefaultsKeepTheDemosReadableAndNothingPublishable() {
         SecuritySettings s = HeraldConfig.defaults().security();

@@ -1,0 +1,25 @@
+-- Herald's publish on one channel, atomic and in one round trip (docs/scaling.md, "The publish script").
+-- KEYS[1]  {herald:<channel>}:meta     hash: epoch, offset
+-- KEYS[2]  {herald:<channel>}:history  sorted set: score offset, member the envelope's JSON
+-- ARGV[1]  an epoch for the channel if it has none (random, from the node)
+-- ARGV[2]  the envelope's JSON after its epoch: "event":"…","ts":…,"data":…}
+-- ARGV[3]  messages kept (herald.history.size)
+-- ARGV[4]  milliseconds the history key lives after this publish (herald.history.ttl)
+-- ARGV[5]  milliseconds the meta key lives after this publish (the ttl plus a day)
+-- ARGV[6]  the pub/sub channel every node subscribed to the channel listens on
+-- Returns {offset, epoch}.
+local epoch = redis.call('HGET', KEYS[1], 'epoch')
+if not epoch then
+  -- the channel's keys are gone (never made, expired or evicted): a new epoch, and no history of an old one
+  epoch = ARGV[1]
+  redis.call('DEL', KEYS[2])
+  redis.call('HSET', KEYS[1], 'epoch', epoch, 'offset', 0)
+end
+local offset = redis.call('HINCRBY', KEYS[1], 'offset', 1)
+local envelope = '{"offset":' .. string.format('%d', offset) .. ',"epoch":"' .. epoch .. '",' .. ARGV[2]
+redis.call('ZADD', KEYS[2], offset, envelope)
+redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -(tonumber(ARGV[3]) + 1))
+redis.call('PEXPIRE', KEYS[2], ARGV[4])
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+redis.call('PUBLISH', ARGV[6], envelope)
+return {offset, epoch}

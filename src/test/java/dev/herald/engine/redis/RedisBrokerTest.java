@@ -1,0 +1,253 @@
+package dev.herald.engine.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.herald.core.Broker;
+import dev.herald.core.BrokerContractTest;
+import dev.herald.core.Envelope;
+import dev.herald.core.ErrorCode;
+import dev.herald.core.HeraldException;
+import dev.herald.core.HistoryPage;
+import dev.herald.support.ManualClock;
+import dev.herald.support.RedisServer;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The shared broker contract on a real {@code redis-server}, plus what only the Redis engine does (docs/scaling.md):
+ * epochs that change when Redis loses a channel, history that outlives a node, several nodes on one Redis, catching
+ * up after the pub/sub connection drops, and failing fast with {@code unavailable} when Redis is down.
+ */
+class RedisBrokerTest extends BrokerContractTest {
+    private static final Duration TIMEOUT = Duration.ofSeconds(2);
+    private static RedisServer redis;
+    private final List<Broker> mine = new ArrayList<>();
+
+    @BeforeAll
+    static void startRedis() {
+        redis = new RedisServer();
+    }
+
+    @AfterAll
+    static void stopRedis() {
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    @BeforeEach
+    void emptyRedis() {
+        redis.flushAll();
+    }
+
+    @AfterEach
+    void closeMine() {
+        mine.forEach(Broker::close);
+    }
+
+    @Override
+    protected Broker newBroker(int historySize, Duration ttl, ManualClock clock) {
+        return RedisBroker.connect(redis.url(), historySize, ttl, TIMEOUT, clock);
+    }
+
+    private Broker started(Broker.Listener listener) {
+        Broker b = newBroker(100, Duration.ofHours(1), clock);
+        b.start(listener);
+        mine.add(b);
+        return b;
+    }
+
+    @Test
+    void theEpochChangesWhenRedisLosesTheChannel() {
+        Broker b = started(e -> { });
+        Envelope before = b.publish("c", "message", "1", clock.millis());
+        b.publish("c", "message", "2", clock.millis());
+        assertThat(b.history("c", 0, 10).epoch()).isEqualTo(before.epoch());
+
+        redis.flushAll();
+
+        Envelope after = b.publish("c", "message", "3", clock.millis());
+        assertThat(after.offset()).isEqualTo(1);
+        assertThat(after.epoch()).isNotEqualTo(before.epoch());
+        HistoryPage page = b.history("c", 0, 10);
+        assertThat(page.epoch()).isEqualTo(after.epoch());
+        assertThat(page.messages()).extracting(Envelope::data).containsExactly("3");
+    }
+
+    @Test
+    void anEpochReadBeforeTheFirstPublishIsTheOneItGets() {
+        Broker b = started(e -> { });
+        String epoch = b.history("fresh", 0, 0).epoch();
+        assertThat(b.publish("fresh", "message", "1", clock.millis()).epoch()).isEqualTo(epoch);
+    }
+
+    @Test
+    void historyOutlivesTheBrokerThatWroteIt() {
+        Broker first = newBroker(100, Duration.ofHours(1), clock);
+        first.start(e -> { });
+        Envelope one = first.publish("kept", "price", "{\"p\":1}", clock.millis());
+        first.publish("kept", "message", "\"two\"", clock.millis());
+        first.close();
+
+        Broker second = started(e -> { });
+        HistoryPage page = second.history("kept", 0, 10);
+        assertThat(page.epoch()).isEqualTo(one.epoch());
+        assertThat(page.latest()).isEqualTo(2);
+        assertThat(page.messages().get(0)).isEqualTo(one);
+        assertThat(page.messages()).extracting(Envelope::data).containsExactly("{\"p\":1}", "\"two\"");
+        assertThat(second.publish("kept", "message", "3", clock.millis()).offset()).isEqualTo(3);
+    }
+
+    @Test
+    void eventNamesAndDataSurviveTheRoundTrip() {
+        List<Envelope> seen = new CopyOnWriteArrayList<>();
+        Broker b = started(seen::add);
+        b.subscribe("odd");
+        String event = "quote \" back\\slash ünïcödé \uD83D\uDE00 \"ts\":1";
+        String data = "{\"ts\":5,\"s\":\"a\\\"b\",\"n\":[1,2]}";
+        Envelope published = b.publish("odd", event, data, clock.millis());
+        assertThat(b.history("odd", 0, 1).messages()).containsExactly(published);
+        await().atMost(Duration.ofSeconds(10)).until(() -> seen.size() == 1);
+        assertThat(seen.get(0)).isEqualTo(published);
+        assertThat(seen.get(0).event()).isEqualTo(event);
+    }
+
+    @Test
+    void twoBrokersOnOneRedisSeeEachOthersPublishesInOrder() throws Exception {
+        List<Long> seenByA = new CopyOnWriteArrayList<>();
+        List<Long> seenByB = new CopyOnWriteArrayList<>();
+        Broker a = started(e -> seenByA.add(e.offset()));
+        Broker b = started(e -> seenByB.add(e.offset()));
+        a.subscribe("shared");
+        b.subscribe("shared");
+        int each = 200;
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        CountDownLatch go = new CountDownLatch(1);
+        for (Broker publisher : List.of(a, b)) {
+            pool.execute(() -> {
+                try {
+                    go.await();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                for (int i = 0; i < each; i++) {
+                    publisher.publish("shared", "message", "0", clock.millis());
+                }
+            });
+        }
+        go.countDown();
+        pool.shutdown();
+        assertThat(pool.awaitTermination(60, TimeUnit.SECONDS)).isTrue();
+
+        List<Long> expected = new ArrayList<>();
+        for (long i = 1; i <= 2L * each; i++) {
+            expected.add(i);
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> seenByA.size() >= 2 * each && seenByB.size() >= 2 * each);
+        assertThat(seenByA).containsExactlyElementsOf(expected);
+        assertThat(seenByB).containsExactlyElementsOf(expected);
+    }
+
+    @Test
+    void whatWasPublishedWhileThePubSubConnectionWasDownIsDeliveredAfterItReconnects() throws Exception {
+        List<Long> seen = new CopyOnWriteArrayList<>();
+        Broker node = started(e -> seen.add(e.offset()));
+        Broker other = started(e -> { });
+        node.subscribe("gap");
+        other.publish("gap", "message", "1", clock.millis());
+        await().atMost(Duration.ofSeconds(10)).until(() -> seen.size() == 1);
+
+        assertThat(redis.command("CLIENT", "KILL", "TYPE", "pubsub")).startsWith(":");
+        for (int i = 2; i <= 5; i++) {
+            other.publish("gap", "message", Integer.toString(i), clock.millis());
+        }
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> seen.size() >= 5);
+        other.publish("gap", "message", "6", clock.millis());
+        await().atMost(Duration.ofSeconds(10)).until(() -> seen.size() >= 6);
+        assertThat(seen).containsExactly(1L, 2L, 3L, 4L, 5L, 6L);
+    }
+
+    @Test
+    void withRedisDownCallsFailFastWithUnavailableAndWorkAgainWhenItIsBack() {
+        List<Envelope> seen = new CopyOnWriteArrayList<>();
+        Broker b = started(seen::add);
+        b.subscribe("outage");
+        Envelope before = b.publish("outage", "message", "1", clock.millis());
+        redis.stop();
+        try {
+            assertThatThrownBy(() -> b.publish("outage", "message", "2", clock.millis()))
+                    .isInstanceOfSatisfying(HeraldException.class,
+                            e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE));
+            assertThatThrownBy(() -> b.history("outage", 0, 10))
+                    .isInstanceOfSatisfying(HeraldException.class,
+                            e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE));
+            assertThat(b.usage()).isEqualTo(Broker.Usage.UNKNOWN);
+        } finally {
+            redis.start();
+        }
+        // Redis came back empty (no persistence): the channel starts a new epoch and live delivery goes on
+        Envelope after = await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                .until(() -> b.publish("outage", "message", "3", clock.millis()), e -> true);
+        assertThat(after.epoch()).isNotEqualTo(before.epoch());
+        await().atMost(Duration.ofSeconds(30)).until(() -> seen.contains(after));
+        assertThat(seen.get(0)).isEqualTo(before);
+    }
+
+    @Test
+    void afterRedisRestartsEmptyAnotherNodesPublishesArriveInTheNewEpoch() {
+        List<Envelope> seen = new CopyOnWriteArrayList<>();
+        Broker node = started(seen::add);
+        Broker other = started(e -> { });
+        node.subscribe("restart");
+        Envelope before = other.publish("restart", "message", "1", clock.millis());
+        await().atMost(Duration.ofSeconds(10)).until(() -> seen.size() == 1);
+
+        redis.stop();
+        redis.start();
+
+        Envelope after = await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                .until(() -> other.publish("restart", "message", "2", clock.millis()), e -> true);
+        assertThat(after.epoch()).isNotEqualTo(before.epoch());
+        assertThat(after.offset()).isEqualTo(1);
+        await().atMost(Duration.ofSeconds(30)).until(() -> seen.size() >= 2);
+        assertThat(seen).containsExactly(before, after);
+    }
+
+    @Test
+    void usageReportsRedisMemory() {
+        Broker b = started(e -> { });
+        Broker.Usage usage = b.usage();
+        assertThat(usage.bytes()).isPositive();
+        assertThat(usage.maxBytes()).isEqualTo(-1); // redis-server started without maxmemory
+        assertThat(usage.channels()).isEqualTo(-1);
+    }
+
+    @Test
+    void anUnreachableRedisStopsTheStartWithOneLine() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        assertThatThrownBy(() -> RedisBroker.connect("redis://127.0.0.1:" + port, 10, Duration.ofHours(1),
+                TIMEOUT, clock))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageStartingWith("herald.engine=redis: cannot connect to Redis at redis://127.0.0.1:" + port)
+                .hasMessageNotContaining("\n");
+    }
+}

@@ -1,0 +1,148 @@
+package dev.herald.support;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real {@code redis-server} (Debian's package; {@code .ci/run} installs it) on a free loopback port, without
+ * persistence, in a temporary directory: started by the constructor, stopped by {@link #close()}. {@link #stop()}
+ * and {@link #start()} take it down and bring it back on the same port (empty: nothing is saved), for outage tests.
+ * {@link #command} sends one command over a plain socket, so tests need no Redis client of their own.
+ */
+public final class RedisServer implements AutoCloseable {
+    private final int port;
+    private final Path dir;
+    private Process process;
+
+    public RedisServer() {
+        try {
+            dir = Files.createTempDirectory("herald-redis");
+            try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                port = s.getLocalPort();
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        start();
+    }
+
+    /** {@code redis://127.0.0.1:<port>}. */
+    public String url() {
+        return "redis://127.0.0.1:" + port;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** Starts the server (again) on its port and waits until it answers PING. */
+    public synchronized void start() {
+        List<String> command = List.of(executable(), "--port", Integer.toString(port), "--save", "",
+                "--appendonly", "no", "--bind", "127.0.0.1", "--dir", dir.toString());
+        try {
+            process = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("redis.log").toFile())).start();
+            Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+            while (Instant.now().isBefore(deadline)) {
+                if (!process.isAlive()) {
+                    throw new IllegalStateException("redis-server exited: " + Files.readString(dir.resolve("redis.log")));
+                }
+                try {
+                    if ("+PONG".equals(command("PING"))) {
+                        return;
+                    }
+                } catch (IOException notYet) {
+                    // not listening yet
+                }
+                process.waitFor(50, TimeUnit.MILLISECONDS);
+            }
+            throw new IllegalStateException("redis-server did not answer within 30 s on port " + port);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Kills the server (SIGKILL: no goodbye to clients) and waits until it is gone. Everything in it is lost. */
+    public synchronized void stop() {
+        if (process == null) {
+            return;
+        }
+        process.destroyForcibly();
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("redis-server did not stop");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        process = null;
+    }
+
+    /** Sends one command; returns the first line of the reply (e.g. {@code +OK}, {@code :3}). */
+    public String command(String... args) throws IOException {
+        StringBuilder b = new StringBuilder().append('*').append(args.length).append("\r\n");
+        for (String a : args) {
+            b.append('$').append(a.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(a).append("\r\n");
+        }
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+            s.setSoTimeout(5000);
+            OutputStream out = s.getOutputStream();
+            out.write(b.toString().getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            return new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8)).readLine();
+        }
+    }
+
+    /** FLUSHALL: every channel's keys are gone. */
+    public void flushAll() {
+        try {
+            String reply = command("FLUSHALL");
+            if (!"+OK".equals(reply)) {
+                throw new IllegalStateException("FLUSHALL answered " + reply);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+        try (var files = Files.walk(dir)) {
+            List<Path> all = new ArrayList<>(files.toList());
+            java.util.Collections.reverse(all);
+            for (Path p : all) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            // a temp directory left behind is harmless
+        }
+    }
+
+    private static String executable() {
+        for (String candidate : new String[] {"/usr/bin/redis-server", "/usr/local/bin/redis-server"}) {
+            if (Files.isExecutable(Path.of(candidate))) {
+                return candidate;
+            }
+        }
+        return "redis-server";
+    }
+}
