@@ -67,7 +67,7 @@ public final class HeraldTarget {
 
     private static URI start() {
         Path log = jar().resolveSibling("herald-it.log");
-        Process process = launch(List.of("-Dherald.sse.heartbeat=1s", "-Dherald.poll.timeout=2s"), log);
+        Process process = launch(List.of("-Dherald.sse.heartbeat=1s", "-Dherald.poll.timeout=2s"), 0, log);
         Runtime.getRuntime().addShutdownHook(new Thread(process::destroy));
         return awaitStart(process, log);
     }
@@ -78,8 +78,16 @@ public final class HeraldTarget {
      * test closes it.
      */
     public static Standalone startAnother(String name, String... options) {
+        return startAnother(name, 0, options);
+    }
+
+    /**
+     * As {@link #startAnother(String, String...)}, on this port (0: a free one): a node restarted on its old port
+     * stays behind the same proxy upstream.
+     */
+    public static Standalone startAnother(String name, int port, String... options) {
         Path log = jar().resolveSibling(name + ".log");
-        Process process = launch(List.of(options), log);
+        Process process = launch(List.of(options), port, log);
         try {
             return new Standalone(process, awaitStart(process, log));
         } catch (RuntimeException e) {
@@ -90,6 +98,19 @@ public final class HeraldTarget {
 
     /** A standalone runner started by {@link #startAnother}; {@link #close()} stops it. */
     public record Standalone(Process process, URI base) implements AutoCloseable {
+        /** Its HTTP port. */
+        public int port() {
+            return base.getPort();
+        }
+
+        /** {@code kill -9}: the node dies without a goodbye to its clients or to Redis; returns once it is gone. */
+        public void kill() throws InterruptedException {
+            process.destroyForcibly();
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("node did not die");
+            }
+        }
+
         @Override
         public void close() throws InterruptedException {
             process.destroy();
@@ -107,12 +128,12 @@ public final class HeraldTarget {
         return jar;
     }
 
-    private static Process launch(List<String> options, Path log) {
+    private static Process launch(List<String> options, int port, Path log) {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new java.util.ArrayList<>(List.of(java));
         TestSecurity.settings().forEach((k, v) -> command.add("-D" + k + "=" + v));
         command.addAll(options);
-        command.addAll(List.of("-jar", jar().toString(), "--port", "0", "--host", "127.0.0.1"));
+        command.addAll(List.of("-jar", jar().toString(), "--port", Integer.toString(port), "--host", "127.0.0.1"));
         try {
             return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         } catch (IOException e) {

@@ -17,17 +17,31 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real {@code redis-server} (Debian's package; {@code .ci/run} installs it) on a free loopback port, without
- * persistence, in a temporary directory: started by the constructor, stopped by {@link #close()}. {@link #stop()}
- * and {@link #start()} take it down and bring it back on the same port (empty: nothing is saved), for outage tests.
+ * A real {@code redis-server} (Debian's package; {@code .ci/run} installs it) on a free loopback port, in a temporary
+ * directory: started by the constructor, stopped by {@link #close()}. {@link #stop()} and {@link #start()} take it
+ * down and bring it back on the same port, for outage tests: empty without persistence (the default), or with
+ * everything acknowledged before the stop when made by {@link #withAppendOnlyFile()} (AOF, {@code appendfsync
+ * always}).
  * {@link #command} sends one command over a plain socket, so tests need no Redis client of their own.
  */
 public final class RedisServer implements AutoCloseable {
     private final int port;
     private final Path dir;
+    private final boolean appendOnly;
     private Process process;
 
+    /** Without persistence: a restart comes back empty. */
     public RedisServer() {
+        this(false);
+    }
+
+    /** With an append-only file fsynced on every write: a restart, even after SIGKILL, loses nothing acknowledged. */
+    public static RedisServer withAppendOnlyFile() {
+        return new RedisServer(true);
+    }
+
+    private RedisServer(boolean appendOnly) {
+        this.appendOnly = appendOnly;
         try {
             dir = Files.createTempDirectory("herald-redis");
             try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
@@ -51,7 +65,8 @@ public final class RedisServer implements AutoCloseable {
     /** Starts the server (again) on its port and waits until it answers PING. */
     public synchronized void start() {
         List<String> command = List.of(executable(), "--port", Integer.toString(port), "--save", "",
-                "--appendonly", "no", "--bind", "127.0.0.1", "--dir", dir.toString());
+                "--appendonly", appendOnly ? "yes" : "no", "--appendfsync", "always", "--bind", "127.0.0.1",
+                "--dir", dir.toString());
         try {
             process = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("redis.log").toFile())).start();
@@ -97,6 +112,11 @@ public final class RedisServer implements AutoCloseable {
 
     /** Sends one command; returns the first line of the reply (e.g. {@code +OK}, {@code :3}). */
     public String command(String... args) throws IOException {
+        return command(port, args);
+    }
+
+    /** Sends one command to the Redis on this loopback port; returns the first line of the reply. */
+    static String command(int port, String... args) throws IOException {
         StringBuilder b = new StringBuilder().append('*').append(args.length).append("\r\n");
         for (String a : args) {
             b.append('$').append(a.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(a).append("\r\n");
@@ -137,12 +157,17 @@ public final class RedisServer implements AutoCloseable {
         }
     }
 
-    private static String executable() {
-        for (String candidate : new String[] {"/usr/bin/redis-server", "/usr/local/bin/redis-server"}) {
+    static String executable() {
+        return executable("redis-server");
+    }
+
+    /** {@code redis-server} or {@code redis-cli} from Debian's package (or the PATH). */
+    static String executable(String name) {
+        for (String candidate : new String[] {"/usr/bin/" + name, "/usr/local/bin/" + name}) {
             if (Files.isExecutable(Path.of(candidate))) {
                 return candidate;
             }
         }
-        return "redis-server";
+        return name;
     }
 }
