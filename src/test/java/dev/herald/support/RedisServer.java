@@ -131,6 +131,28 @@ public final class RedisServer implements AutoCloseable {
         }
     }
 
+    /**
+     * {@code PUBSUB SHARDNUMSUB shardChannel} on the Redis at this loopback port: how many connections subscribe to
+     * it (-1 if Redis cannot be reached).
+     */
+    public static long shardSubscribers(int port, String shardChannel) {
+        String command = "*3\r\n$6\r\nPUBSUB\r\n$11\r\nSHARDNUMSUB\r\n$"
+                + shardChannel.getBytes(StandardCharsets.UTF_8).length + "\r\n" + shardChannel + "\r\n";
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+            s.setSoTimeout(5000);
+            s.getOutputStream().write(command.getBytes(StandardCharsets.UTF_8));
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+            in.readLine(); // *2
+            in.readLine(); // $len
+            in.readLine(); // the channel
+            String count = in.readLine(); // :N
+            return Long.parseLong(count.substring(1));
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
     /** FLUSHALL: every channel's keys are gone. */
     public void flushAll() {
         try {
