@@ -116,7 +116,7 @@ public final class RedisServer implements AutoCloseable {
     }
 
     /** Sends one command to the Redis on this loopback port; returns the first line of the reply. */
-    static String command(int port, String... args) throws IOException {
+    public static String command(int port, String... args) throws IOException {
         StringBuilder b = new StringBuilder().append('*').append(args.length).append("\r\n");
         for (String a : args) {
             b.append('$').append(a.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(a).append("\r\n");

@@ -128,7 +128,10 @@ record RedisLink(AbstractRedisClient client, StatefulConnection<String, String> 
         RedisClusterClient client = RedisClusterClient.create(resources, seeds);
         client.setOptions(ClusterClientOptions.builder()
                 .autoReconnect(true)
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                // Lettuce opens a master's connection at the first command for its slots, and rejecting commands
+                // while disconnected would refuse that first command: commands wait for the connection instead, and
+                // fail after the timeout when a master is down (one server: at once)
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS)
                 .socketOptions(SocketOptions.builder().connectTimeout(timeout).build())
                 .timeoutOptions(TimeoutOptions.enabled(timeout))
                 // follow slot moves and failed masters: refresh the topology on MOVED/ASK and reconnects
