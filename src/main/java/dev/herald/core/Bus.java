@@ -160,8 +160,14 @@ public class Bus {
         Names.channel(channel);
         String name = Names.event(event);
         String key = Names.idempotencyKey(idempotencyKey);
-        if (json.length() > config.maxMessageBytes()) {
-            throw new HeraldException(ErrorCode.TOO_LARGE, "message larger than " + config.maxMessageBytes());
+        int max = config.maxMessageBytes(channel);
+        if (json.length() > max) {
+            throw new HeraldException(ErrorCode.TOO_LARGE, "message larger than " + max);
+        }
+        Namespace namespace = config.namespace(channel);
+        if (namespace != null && !namespace.clientPublish() && caller != Caller.SYSTEM) {
+            throw new HeraldException(ErrorCode.FORBIDDEN, "only the application publishes on " + namespace.name()
+                    + ": channels (herald.ns." + namespace.name() + ".publish=false)");
         }
         authorize(caller, Action.PUBLISH, channel);
         String data = StrictJson.normalise(json);
