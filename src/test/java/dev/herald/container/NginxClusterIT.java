@@ -1,0 +1,93 @@
+package dev.herald.container;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.herald.it.HeraldTarget;
+import dev.herald.support.Nginx;
+import dev.herald.support.RedisServer;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 12: every integration scenario ({@code dev.herald.it.*IT}) through a real nginx that balances round-robin,
+ * without sticky sessions, over <b>two</b> Herald nodes on one real {@code redis-server}: each request, WebSocket
+ * handshake, SSE stream and long poll may land on either node, so a scenario passes only if the Redis engine makes
+ * the two nodes one Herald (publish on one, deliver on the other, resume anywhere). Maven profile
+ * {@code nginx-cluster} (README, "Tests"); {@code -Dherald.scenarios=REGEX} runs some of them.
+ *
+ * <p>The nodes are standalone runners ({@code target/herald-standalone.jar}, context {@code /}) with
+ * {@code herald.engine=redis}, the security settings of {@link dev.herald.it.TestSecurity} (one JWT secret for both:
+ * a token issued for one is honoured by the other) and the embedded suite's short SSE heartbeat and long-poll
+ * timeout; the demo ticker runs on node a only, as README "Cluster" advises. nginx uses the README's config
+ * ({@code src/test/nginx/nginx.conf}). Logs: {@code target/herald-cluster-a.log}, {@code target/herald-cluster-b.log}.
+ *
+ * <p>The scenarios learn the nodes from {@code herald.test.nodes} ({@link HeraldTarget#nodes()}), for the figures
+ * Herald keeps per node (a channel's {@code subscribers}, the limits per client address). Everything started here
+ * is stopped when the run ends, failed or not, and by a shutdown hook if the test JVM is stopped meanwhile.
+ */
+class NginxClusterIT {
+
+    @Test
+    void everyScenarioPassesThroughNginxOverTwoNodesOnRedis() throws Exception {
+        List<AutoCloseable> started = new ArrayList<>();
+        Thread hook = new Thread(() -> stop(started));
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            RedisServer redis = add(started, new RedisServer());
+            // both nodes start at once (each takes a while on a busy machine); both are waited for, failed or not,
+            // so that nothing is still starting when the finally block stops what was started
+            CompletableFuture<HeraldTarget.Standalone> startA =
+                    CompletableFuture.supplyAsync(() -> add(started, node("herald-cluster-a", redis, true)));
+            CompletableFuture<HeraldTarget.Standalone> startB =
+                    CompletableFuture.supplyAsync(() -> add(started, node("herald-cluster-b", redis, false)));
+            CompletableFuture.allOf(startA, startB).exceptionally(failed -> null).join();
+            HeraldTarget.Standalone a = startA.join();
+            HeraldTarget.Standalone b = startB.join();
+            Nginx nginx = add(started, Nginx.balancing("", a.port(), b.port()));
+            assertThat(a.port()).isNotEqualTo(b.port());
+
+            System.setProperty("herald.test.nodes", a.base() + "," + b.base());
+            String name = System.getProperty("herald.container.name", "two nodes on Redis behind nginx");
+            URI base = nginx.base();
+            System.out.println("[" + name + "] nginx at " + base + " over " + a.base() + " and " + b.base()
+                    + ", Redis at " + redis.url());
+            String scenarios = System.getProperty("herald.scenarios", ".*IT");
+            // the whole suite is more than ten scenario methods; a chosen few need only be more than none
+            ContainerSuiteIT.runScenarios(name, base, scenarios, scenarios.equals(".*IT") ? 10 : 0);
+        } finally {
+            System.clearProperty("herald.test.nodes");
+            System.clearProperty("herald.test.url");
+            stop(started);
+            Runtime.getRuntime().removeShutdownHook(hook);
+        }
+    }
+
+    private static HeraldTarget.Standalone node(String name, RedisServer redis, boolean ticker) {
+        return HeraldTarget.startAnother(name, "-Dherald.engine=redis", "-Dherald.redis.url=" + redis.url(),
+                "-Dherald.ticker=" + ticker, "-Dherald.sse.heartbeat=1s", "-Dherald.poll.timeout=2s");
+    }
+
+    private static <T extends AutoCloseable> T add(List<AutoCloseable> started, T process) {
+        synchronized (started) {
+            started.add(process);
+        }
+        return process;
+    }
+
+    /** Stops nginx, then the nodes, then Redis (the reverse of the start); each once, whatever the others do. */
+    private static void stop(List<AutoCloseable> started) {
+        synchronized (started) {
+            for (int i = started.size() - 1; i >= 0; i--) {
+                try {
+                    started.get(i).close();
+                } catch (Exception e) {
+                    System.err.println("NginxClusterIT: stopping " + started.get(i) + ": " + e);
+                }
+            }
+            started.clear();
+        }
+    }
+}
