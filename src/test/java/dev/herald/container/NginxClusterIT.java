@@ -27,6 +27,11 @@ import org.junit.jupiter.api.Test;
  * <p>The scenarios learn the nodes from {@code herald.test.nodes} ({@link HeraldTarget#nodes()}), for the figures
  * Herald keeps per node (a channel's {@code subscribers}, the limits per client address). Everything started here
  * is stopped when the run ends, failed or not, and by a shutdown hook if the test JVM is stopped meanwhile.
+ *
+ * <p>Not run here, as on every container (their assumption {@link HeraldTarget#embedded()} aborts them, and aborted
+ * is neither failed nor skipped for {@link ContainerSuiteIT#runScenarios}): the scenarios that start servers of their
+ * own instead of testing the Herald under test, {@code RedisClusterIT} (a Redis and two nodes of its own) and
+ * {@code MemoryIT}'s eviction (a memory-engine runner with a 1 MiB bound). The default build runs both.
  */
 class NginxClusterIT {
 
