@@ -3,12 +3,19 @@ package dev.herald.container;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.herald.it.HeraldTarget;
+import dev.herald.it.Http;
+import dev.herald.it.SseClient;
 import dev.herald.support.Nginx;
 import dev.herald.support.RedisServer;
 import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -54,6 +61,7 @@ class NginxClusterIT {
             Nginx nginx = add(started, Nginx.balancing("", a.port(), b.port()));
             assertThat(a.port()).isNotEqualTo(b.port());
 
+            assertRoundRobin(nginx, List.of(a, b));
             System.setProperty("herald.test.nodes", a.base() + "," + b.base());
             String name = System.getProperty("herald.container.name", "two nodes on Redis behind nginx");
             URI base = nginx.base();
@@ -67,6 +75,28 @@ class NginxClusterIT {
             System.clearProperty("herald.test.url");
             stop(started);
             Runtime.getRuntime().removeShutdownHook(hook);
+        }
+    }
+
+    /**
+     * What the run is for, checked first: nginx spreads clients over both nodes, with no stickiness. Two SSE streams
+     * opened one after the other through it, nothing else in between, are on different nodes (each node, asked
+     * directly, counts one subscriber of the channel).
+     */
+    private static void assertRoundRobin(Nginx nginx, List<HeraldTarget.Standalone> nodes) {
+        String channel = "balance:" + Long.toString(System.nanoTime(), 36);
+        URI stream = nginx.base().resolve("sse?channel=" + channel);
+        try (SseClient first = SseClient.open(stream, Map.of()); SseClient second = SseClient.open(stream, Map.of())) {
+            for (SseClient s : List.of(first, second)) {
+                assertThat(s.status()).isEqualTo(200);
+                Awaitility.await().atMost(Duration.ofSeconds(30))
+                        .until(() -> s.lastEventId().contains(channel + "="));
+            }
+            for (HeraldTarget.Standalone node : nodes) {
+                HttpResponse<String> info = Http.send(HttpRequest.newBuilder(
+                        node.base().resolve("api/channels?channel=" + channel)).build());
+                assertThat(Http.json(info).getInt("subscribers")).as("subscribers on " + node.base()).isEqualTo(1);
+            }
         }
     }
 
