@@ -250,7 +250,7 @@ public class Bus {
         if (s.channels().size() >= max && !s.channels().contains(channel)) {
             throw new HeraldException(ErrorCode.RATE_LIMITED, "at most " + max + " subscriptions per connection");
         }
-        Subscriber.ChannelState state = s.begin(channel);
+        Subscriber.ChannelState state = s.begin(channel, config.namespace(channel));
         try {
             if (state.fresh) {
                 hub.add(channel, s);

@@ -90,6 +90,8 @@ public record HeraldConfig(
             String at = "herald.ns." + n.name() + ".";
             require(n.historySize() >= 1, at + "history.size must be >= 1");
             require(positive(n.historyTtl()), at + "history.ttl must be > 0");
+            require(n.conflateKey().equals("channel") || n.conflateKey().matches("data\\.[^.\\s]{1,64}"),
+                    at + "conflate-key must be channel or data.<member>, not " + n.conflateKey());
             require(n.maxMessageBytes() >= 1024 && n.maxMessageBytes() <= maxMessageBytes,
                     at + "max-message-bytes must be between 1024 and herald.max-message-bytes (" + maxMessageBytes
                             + ")");
@@ -169,6 +171,14 @@ public record HeraldConfig(
     private static final java.util.regex.Pattern NAMESPACE =
             java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}");
 
+    private static Namespace.SlowConsumer slowConsumer(String value, String at) {
+        try {
+            return Namespace.SlowConsumer.of(value.toLowerCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(at + "slow-consumer: " + e.getMessage(), e);
+        }
+    }
+
     /** {@code herald.namespaces} and each one's {@code herald.ns.<name>.*}, the global settings as defaults. */
     private static java.util.Map<String, Namespace> namespaces(Reader r) {
         java.util.Map<String, Namespace> all = new java.util.LinkedHashMap<>();
@@ -186,7 +196,9 @@ public record HeraldConfig(
                     r.integer(at + "history.size", r.integer("herald.history.size", 1000)),
                     r.duration(at + "history.ttl", r.duration("herald.history.ttl", Duration.ofHours(1))),
                     r.integer(at + "max-message-bytes", r.integer("herald.max-message-bytes", 1024 * 1024)),
-                    r.bool(at + "publish", true)));
+                    r.bool(at + "publish", true),
+                    slowConsumer(r.string(at + "slow-consumer", "disconnect"), at),
+                    r.string(at + "conflate-key", "channel")));
         }
         return all;
     }
