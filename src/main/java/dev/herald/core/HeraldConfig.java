@@ -168,6 +168,15 @@ public record HeraldConfig(
         };
     }
 
+    /**
+     * Settings Herald ships with, below what is configured: the {@code prices} namespace (the demo ticker's
+     * {@code prices:SYMBOL} channels) conflates for slow subscribers. Setting {@code herald.namespaces} replaces the
+     * list; a shipped setting of a namespace applies while that namespace is declared.
+     */
+    static final java.util.Map<String, String> SHIPPED = java.util.Map.of(
+            "herald.namespaces", "prices",
+            "herald.ns.prices.slow-consumer", "conflate");
+
     private static final java.util.regex.Pattern NAMESPACE =
             java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}");
 
@@ -256,6 +265,9 @@ public record HeraldConfig(
     record Reader(Function<String, String> lookup) {
         String string(String key, String fallback) {
             String v = lookup.apply(key);
+            if (v == null) {
+                v = SHIPPED.get(key);
+            }
             return v == null || v.isBlank() ? fallback : v.trim();
         }
 

@@ -99,7 +99,9 @@ class HeraldConfigTest {
         assertThat(c.retention().historyTtl("chat:a")).isEqualTo(Duration.ofDays(1));
         assertThat(c.maxMessageBytes("prices:x")).isEqualTo(4096);
         assertThat(c.maxMessageBytes("news:x")).isEqualTo(1024 * 1024);
-        assertThat(HeraldConfig.defaults().namespaces()).isEmpty();
+        assertThat(HeraldConfig.defaults().namespaces()).containsOnlyKeys("prices");
+        assertThat(HeraldConfig.defaults().namespace("prices:ACME").slowConsumer())
+                .isEqualTo(Namespace.SlowConsumer.CONFLATE);
     }
 
     @Test
