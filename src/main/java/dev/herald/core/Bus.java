@@ -268,7 +268,7 @@ public class Bus {
 
     private void replay(Subscriber s, String channel, Long since, String epoch, String ref,
                         Subscriber.ChannelState state) {
-        int all = config.historySize();
+        int all = config.retention().historySize(channel);
         HistoryPage page = broker.history(channel, since == null ? Long.MAX_VALUE : since, since == null ? 0 : all);
         Gap gap = null;
         long from;

@@ -243,9 +243,21 @@ public final class Subscriber {
             }
             state.epoch = subscribed.epoch();
             state.last = subscribed.from();
-            for (Envelope e : replay) {
-                enqueue(e);
-                state.last = e.offset();
+            if (state.policy == Namespace.SlowConsumer.CONFLATE && replay.size() > BEHIND) {
+                // a client far behind on a conflating channel (a resume, a long-poll) gets the latest per key
+                state.pending = new java.util.LinkedHashMap<>();
+                for (Envelope e : replay) {
+                    state.hold(e, Integer.MAX_VALUE);
+                }
+                for (Envelope e : state.pending.values()) {
+                    emit(state, e, true, this::enqueue);
+                }
+                state.pending = null;
+            } else {
+                for (Envelope e : replay) {
+                    enqueue(e);
+                    state.last = e.offset();
+                }
             }
             List<Envelope> held = state.held;
             state.held = null;
