@@ -250,7 +250,7 @@ public class Bus {
         if (s.channels().size() >= max && !s.channels().contains(channel)) {
             throw new HeraldException(ErrorCode.RATE_LIMITED, "at most " + max + " subscriptions per connection");
         }
-        Subscriber.ChannelState state = s.begin(channel);
+        Subscriber.ChannelState state = s.begin(channel, config.namespace(channel));
         try {
             if (state.fresh) {
                 hub.add(channel, s);
@@ -268,7 +268,7 @@ public class Bus {
 
     private void replay(Subscriber s, String channel, Long since, String epoch, String ref,
                         Subscriber.ChannelState state) {
-        int all = config.historySize();
+        int all = config.retention().historySize(channel);
         HistoryPage page = broker.history(channel, since == null ? Long.MAX_VALUE : since, since == null ? 0 : all);
         Gap gap = null;
         long from;

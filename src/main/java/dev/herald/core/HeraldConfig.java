@@ -90,6 +90,8 @@ public record HeraldConfig(
             String at = "herald.ns." + n.name() + ".";
             require(n.historySize() >= 1, at + "history.size must be >= 1");
             require(positive(n.historyTtl()), at + "history.ttl must be > 0");
+            require(n.conflateKey().equals("channel") || n.conflateKey().matches("data\\.[^.\\s]{1,64}"),
+                    at + "conflate-key must be channel or data.<member>, not " + n.conflateKey());
             require(n.maxMessageBytes() >= 1024 && n.maxMessageBytes() <= maxMessageBytes,
                     at + "max-message-bytes must be between 1024 and herald.max-message-bytes (" + maxMessageBytes
                             + ")");
@@ -166,8 +168,25 @@ public record HeraldConfig(
         };
     }
 
+    /**
+     * Settings Herald ships with, below what is configured: the {@code prices} namespace (the demo ticker's
+     * {@code prices:SYMBOL} channels) conflates for slow subscribers. Setting {@code herald.namespaces} replaces the
+     * list; a shipped setting of a namespace applies while that namespace is declared.
+     */
+    static final java.util.Map<String, String> SHIPPED = java.util.Map.of(
+            "herald.namespaces", "prices",
+            "herald.ns.prices.slow-consumer", "conflate");
+
     private static final java.util.regex.Pattern NAMESPACE =
             java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}");
+
+    private static Namespace.SlowConsumer slowConsumer(String value, String at) {
+        try {
+            return Namespace.SlowConsumer.of(value.toLowerCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(at + "slow-consumer: " + e.getMessage(), e);
+        }
+    }
 
     /** {@code herald.namespaces} and each one's {@code herald.ns.<name>.*}, the global settings as defaults. */
     private static java.util.Map<String, Namespace> namespaces(Reader r) {
@@ -186,7 +205,9 @@ public record HeraldConfig(
                     r.integer(at + "history.size", r.integer("herald.history.size", 1000)),
                     r.duration(at + "history.ttl", r.duration("herald.history.ttl", Duration.ofHours(1))),
                     r.integer(at + "max-message-bytes", r.integer("herald.max-message-bytes", 1024 * 1024)),
-                    r.bool(at + "publish", true)));
+                    r.bool(at + "publish", true),
+                    slowConsumer(r.string(at + "slow-consumer", "disconnect"), at),
+                    r.string(at + "conflate-key", "channel")));
         }
         return all;
     }
@@ -244,6 +265,9 @@ public record HeraldConfig(
     record Reader(Function<String, String> lookup) {
         String string(String key, String fallback) {
             String v = lookup.apply(key);
+            if (v == null) {
+                v = SHIPPED.get(key);
+            }
             return v == null || v.isBlank() ? fallback : v.trim();
         }
 

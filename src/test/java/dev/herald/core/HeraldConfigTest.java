@@ -91,7 +91,7 @@ class HeraldConfigTest {
         assertThat(c.namespace("chat:lobby")).isEqualTo(new Namespace("chat", 5000, Duration.ofDays(1), 1024 * 1024,
                 true));
         assertThat(c.namespace("prices:ACME")).isEqualTo(new Namespace("prices", 50, Duration.ofHours(1), 4096,
-                false));
+                false, Namespace.SlowConsumer.CONFLATE, "channel")); // the shipped setting of prices still applies
         assertThat(c.namespace("other:x")).isNull();
         assertThat(c.namespace("chat")).isNull(); // no ':', no namespace
         assertThat(c.retention().historySize("chat:a")).isEqualTo(5000);
@@ -99,7 +99,9 @@ class HeraldConfigTest {
         assertThat(c.retention().historyTtl("chat:a")).isEqualTo(Duration.ofDays(1));
         assertThat(c.maxMessageBytes("prices:x")).isEqualTo(4096);
         assertThat(c.maxMessageBytes("news:x")).isEqualTo(1024 * 1024);
-        assertThat(HeraldConfig.defaults().namespaces()).isEmpty();
+        assertThat(HeraldConfig.defaults().namespaces()).containsOnlyKeys("prices");
+        assertThat(HeraldConfig.defaults().namespace("prices:ACME").slowConsumer())
+                .isEqualTo(Namespace.SlowConsumer.CONFLATE);
     }
 
     @Test
