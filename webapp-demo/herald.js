@@ -20,8 +20,12 @@
  *   expires (WebSocket: an `auth` frame on the open socket; SSE: the stream reopens and resumes) and whenever the
  *   server says `unauthorized`.
  *
+ * - one connection for all tabs (herald-share.js): tabs of one origin that connect to the same Herald as the same user
+ *   share it, through a SharedWorker or a leader tab; `share: false` opts out.
+ *
  * The wire protocol is docs/protocol.md; section numbers below refer to it.
  */
+import { SharedConnection, shareMode } from './herald-share.js';
 
 /** Settings; every one can be passed to Herald.connect. Durations in milliseconds. */
 const DEFAULTS = {
@@ -38,6 +42,7 @@ const DEFAULTS = {
   publishTimeout: 15000,     // a publish not acknowledged within this rejects with code 'timeout'
   maxQueue: 256,             // most publishes waiting for an ack; more reject with code 'queue_full'
   token: null,               // a token provider: async () => 'JWT' (or {token, expires}); null: anonymous
+  share: true,               // one connection for all tabs (herald-share.js): true, 'worker', 'leader' or false
 };
 
 /** The `exp` of a JWT in epoch milliseconds, or null when it is not a JWT with one (nothing is verified here). */
@@ -960,6 +965,10 @@ class PollTransport extends ReceiveOnlyTransport {
 
 const TRANSPORTS = { ws: WsTransport, sse: SseTransport, poll: PollTransport };
 
+function pick(object, ...keys) {
+  return Object.fromEntries(keys.filter(k => object[k]).map(k => [k, object[k]]));
+}
+
 /** The entry point. */
 export const Herald = {
   /**
@@ -971,6 +980,12 @@ export const Herald = {
     if (url != null && typeof url === 'object' && !(url instanceof URL)) [url, options] = [undefined, url];
     const base = new URL(url ?? './', url == null ? import.meta.url : globalThis.location?.href);
     if (!base.pathname.endsWith('/')) base.pathname += '/';
+    const mode = shareMode(options);
+    if (mode) {
+      // the connection of this tab when it is elected leader; replaced classes (tests) stay with it
+      const here = (b, o) => new Connection(new URL(b), { ...o, ...pick(options, 'WebSocket', 'EventSource', 'fetch'), share: false });
+      return new SharedConnection(base, { ...DEFAULTS, ...options }, mode, here);
+    }
     return new Connection(base, options);
   },
 };
