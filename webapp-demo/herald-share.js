@@ -448,7 +448,8 @@ export class SharedConnection {
       locks: options.locks === undefined ? globalThis.navigator?.locks : options.locks,
       fetch: options.fetch || globalThis.fetch?.bind(globalThis),
     };
-    this._started = this._start().catch(e => {
+    // after the caller's synchronous code, as a Connection connects: its token provider may need it done
+    this._started = Promise.resolve().then(() => this._start()).catch(e => {
       console.error('herald: cannot share the connection', e);
       this._emit('error', new HeraldError('unavailable', `cannot share the connection: ${e?.message || e}`));
     });
