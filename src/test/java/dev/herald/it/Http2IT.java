@@ -1,6 +1,7 @@
 package dev.herald.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.InputStream;
 import java.io.StringReader;
@@ -70,6 +71,7 @@ class Http2IT {
 
     @BeforeAll
     static void start() throws Exception {
+        assumeTrue(HeraldTarget.embedded(), "starts a runner of its own with --tls");
         Path jar = Path.of(System.getProperty("herald.standalone.jar", "target/herald-standalone.jar"));
         Path dir = Files.createDirectories(jar.resolveSibling("http2-it"));
         Path keystore = dir.resolve("localhost.p12");
