@@ -37,7 +37,7 @@ import dev.herald.transport.ws.WebSocketBatching;
  * {@code Herald started at http://localhost:PORT/} once it serves.
  *
  * <p>{@code --tls} adds an HTTPS port ({@code --tls-port}, default 8443, {@code 0} a free one) that offers HTTP/2 and
- * HTTP/1.1 by ALPN (WebSocket upgrades go over HTTP/1.1 there), with the key of {@link TlsKeys}: a keystore, PEM files,
+ * HTTP/1.1 by ALPN (a WebSocket opens over HTTP/2 by RFC 8441, or by an HTTP/1.1 upgrade), with the key of {@link TlsKeys}: a keystore, PEM files,
  * or a self-signed certificate for localhost made at the first start. Then it also prints
  * {@code Herald started at https://localhost:PORT/ (HTTP/2)}. Over HTTP/2 every SSE stream and long-poll of a browser
  * shares one TCP connection, so the browser's six-connections-per-host limit of HTTP/1.1 no longer applies

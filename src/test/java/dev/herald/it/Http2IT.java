@@ -53,8 +53,9 @@ import org.junit.jupiter.api.Test;
  * starts with {@code --tls} and a self-signed certificate it makes itself (h2 and HTTP/1.1 by ALPN on the HTTPS port),
  * and h2c on the plain port. SSE (heartbeats, resume by {@code Last-Event-ID}) and long-polling behave as over
  * HTTP/1.1 (docs/protocol.md sections 6, 6.1, 6.2), with the JDK's {@link HttpClient} and Jetty's {@link HTTP2Client};
- * WebSocket upgrades over HTTP/1.1 on the same HTTPS port; and a stream reset frees its subscriber at once: 100 SSE
- * streams opened and reset on one HTTP/2 connection leave none behind.
+ * WebSocket opens on the same HTTPS port by an HTTP/1.1 upgrade (JDK client) and over HTTP/2 itself (RFC 8441, Jetty's
+ * client); and a stream reset frees its subscriber at once: 100 SSE streams opened and reset on one HTTP/2
+ * connection leave none behind.
  *
  * <p>The class runs a runner of its own (it needs program options), with anonymous publishing open and a 1 s
  * heartbeat; never against a container ({@code herald.test.url}), whose HTTP/2 is the container's configuration.
@@ -186,6 +187,36 @@ class Http2IT {
         publish(channel, 1);
         assertThat(frames.poll(WAIT.toSeconds(), TimeUnit.SECONDS)).contains("\"type\":\"message\"").contains("\"offset\":1");
         ws.sendClose(WebSocket.NORMAL_CLOSURE, "done").get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aWebSocketOpensOverHttp2ItselfByRfc8441WithJettysClient() throws Exception {
+        String channel = Http.channel("h2rfc8441");
+        SslContextFactory.Client tls = new SslContextFactory.Client();
+        tls.setSslContext(trust);
+        org.eclipse.jetty.client.HttpClient http = new org.eclipse.jetty.client.HttpClient(
+                new org.eclipse.jetty.http2.client.transport.HttpClientTransportOverHTTP2(new HTTP2Client()));
+        http.setSslContextFactory(tls);
+        org.eclipse.jetty.websocket.client.WebSocketClient client = new org.eclipse.jetty.websocket.client.WebSocketClient(http);
+        JettyWsRecorder recorder = new JettyWsRecorder();
+        BlockingQueue<String> frames = recorder.frames;
+        try {
+            http.start();
+            client.start();
+            org.eclipse.jetty.websocket.api.Session ws = client.connect(recorder, URI.create(secure.toString().replaceFirst("^https", "wss")).resolve("ws"))
+                    .get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertThat(ws.getUpgradeRequest().getHttpVersion()).as("extended CONNECT on an HTTP/2 stream").contains("2");
+            ws.sendText("{\"type\":\"subscribe\",\"channel\":\"" + channel + "\",\"ref\":\"s\"}",
+                    org.eclipse.jetty.websocket.api.Callback.NOOP);
+            assertThat(frames.poll(WAIT.toSeconds(), TimeUnit.SECONDS)).contains("\"type\":\"subscribed\"");
+            publish(channel, 1);
+            assertThat(frames.poll(WAIT.toSeconds(), TimeUnit.SECONDS)).contains("\"type\":\"message\"")
+                    .contains("\"offset\":1");
+            ws.close();
+        } finally {
+            client.stop();
+            http.stop();
+        }
     }
 
     @Test
