@@ -10,14 +10,14 @@
  *   to the others over a BroadcastChannel ('leader'). When the leader closes or crashes, the next tab takes over and
  *   resumes every channel from the last offsets the tabs hold.
  *
- * Roles: the Hub holds the one Connection and counts, per channel, the tabs that subscribe it (RefCounts); each tab
+ * Roles: the Relay holds the one Connection and counts, per channel, the tabs that subscribe it (RefCounts); each tab
  * has a SharedConnection, the object Herald.connect returns, which keeps its own position per channel and delivers
- * each of its channels' envelopes once and in order, as a Connection does. A tab that subscribes a channel the hub
- * already carries, from an offset behind the hub's, reads what it lacks from the history API (GET api/messages)
- * and holds live envelopes back meanwhile. Publishes go through the hub; the ack comes back to the publishing tab.
+ * each of its channels' envelopes once and in order, as a Connection does. A tab that subscribes a channel the relay
+ * already carries, from an offset behind the relay's, reads what it lacks from the history API (GET api/messages)
+ * and holds live envelopes back meanwhile. Publishes go through the relay; the ack comes back to the publishing tab.
  *
- * Messages between tabs and the hub are plain objects with a type `t`; `from` names the sending tab, `to` the
- * receiving tab ('*': every tab), `hub` the hub that sent or is meant.
+ * Messages between tabs and the relay are plain objects with a type `t`; `from` names the sending tab, `to` the
+ * receiving tab ('*': every tab), `relay` the relay that sent or is meant.
  */
 
 // herald.js imports this file, and this file these from herald.js: used only once both have run, never at load.
@@ -27,7 +27,7 @@ import { HeraldError, splitId } from './herald.js';
 
 const CHANNEL = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$/;
 
-/** A short random id for a tab or a hub. */
+/** A short random id for a tab or a relay. */
 export function randomId() {
   return globalThis.crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
 }
@@ -86,7 +86,7 @@ export function shareMode(options, env = globalThis) {
   return leader ? 'leader' : false;
 }
 
-/** Counts, per channel, the tabs that subscribe it; the hub subscribes a channel for the first, leaves it after the last. */
+/** Counts, per channel, the tabs that subscribe it; the relay subscribes a channel for the first, leaves it after the last. */
 export class RefCounts {
   constructor() {
     this.byChannel = new Map(); // channel -> Set of tab ids
@@ -234,9 +234,9 @@ export class HeartbeatElection {
   }
 }
 
-// ---- the hub: the one connection, wherever it runs ----
+// ---- the relay: the one connection, wherever it runs ----
 
-/** Options that travel from a tab to the hub (structured-cloneable values; functions stay in the tab). */
+/** Options that travel from a tab to the relay (structured-cloneable values; functions stay in the tab). */
 export function portable(options) {
   const out = {};
   for (const [key, value] of Object.entries(options)) {
@@ -254,7 +254,7 @@ export function portable(options) {
  *
  * Called on one thread (the worker's, or the leader tab's); `receive` is the one entry point for tabs' messages.
  */
-export class Hub {
+export class Relay {
   constructor(link, connect, { id = randomId(), locks = null, silence = 180000, broadcast = false } = {}) {
     Object.assign(this, { link, connect, id, locks, silence, broadcast });
     this.tabs = new Map();      // tab id -> {token: boolean, seen: ms}
@@ -268,10 +268,10 @@ export class Hub {
   }
 
   send(to, message) {
-    this.link.send(to, { ...message, hub: this.id, to });
+    this.link.send(to, { ...message, relay: this.id, to });
   }
 
-  /** Tells every tab that this hub holds the connection (a new leader, or an answer to 'hello'). */
+  /** Tells every tab that this relay holds the connection (a new leader, or an answer to 'hello'). */
   announce(to = '*') {
     this.send(to, { t: 'leader' });
   }
@@ -285,11 +285,11 @@ export class Hub {
       this.send(from, { t: 'leader', rejoin: m.t === 'alive' }); // a tab taken for gone joins again
       return;
     }
-    if (m.t === 'join' && m.hub === this.id) {
+    if (m.t === 'join' && m.relay === this.id) {
       this.join(from, m);
       return;
     }
-    if (!tab || m.hub !== this.id) return; // for another hub, or from a tab that has not joined
+    if (!tab || m.relay !== this.id) return; // for another relay, or from a tab that has not joined
     switch (m.t) {
       case 'sub': this.subscribe(from, m.channel, m.offset, m.epoch); break;
       case 'unsub': this.unsubscribe(from, m.channel); break;
@@ -415,7 +415,7 @@ export class Hub {
   }
 }
 
-/** The lock a tab holds while it lives, so that a hub learns when it is gone. */
+/** The lock a tab holds while it lives, so that a relay learns when it is gone. */
 export function tabLock(tab) {
   return `herald-tab:${tab}`;
 }
@@ -441,7 +441,7 @@ export class SharedConnection {
     this._refs = 0;
     this._state = 'connecting';
     this._transport = null;
-    this._hub = null;            // the id of the hub joined
+    this._relay = null;            // the id of the relay joined
     this._env = {
       SharedWorker: options.SharedWorker || globalThis.SharedWorker,
       BroadcastChannel: options.BroadcastChannel || globalThis.BroadcastChannel,
@@ -493,7 +493,7 @@ export class SharedConnection {
     const name = this.name = shareName(this.base.href, who, this.options.transports);
     const { locks } = this._env;
     if (locks) {
-      // the lock that tells the hub when this tab is gone: held before joining, released when the tab goes
+      // the lock that tells the relay when this tab is gone: held before joining, released when the tab goes
       await new Promise(granted => {
         locks.request(tabLock(this.id), () => {
           granted();
@@ -510,22 +510,46 @@ export class SharedConnection {
         this._port = worker.port;
         this._port.onmessage = event => this._receive(event.data);
         this._port.start();
+        // a worker that cannot start (its script not served, a browser that refuses module workers) tells the tab
+        // with an error event, or says nothing at all: then the tabs elect a leader instead. The backstop is long:
+        // a worker that answers late (a busy machine) is better than tabs that do not share
+        worker.onerror = () => this._withoutWorker();
+        this._workerTimer = setTimeout(() => this._withoutWorker(), Math.max(15000, 3 * this.options.openTimeout));
       } catch (e) {
-        if (!this._env.BroadcastChannel) throw e;
-        this.shared = 'leader'; // e.g. herald.js from another origin: a worker must be same-origin
+        this._withoutWorker(e); // e.g. herald.js from another origin: a worker must be same-origin
       }
     }
-    if (this.shared === 'leader') {
-      this._channel = new this._env.BroadcastChannel(name);
-      this._channel.onmessage = event => this._receive(event.data);
-      this._election = locks ? new LockElection(name, locks, () => this._lead())
-        : new HeartbeatElection(name, () => this._lead(), () => this._unlead(), { BroadcastChannel: this._env.BroadcastChannel });
-      this._election.start();
-    }
-    if (!locks) this._alive = setInterval(() => this._post({ t: 'alive', hub: this._hub }), 5000);
+    if (this.shared === 'leader') this._elect();
+    if (!locks) this._alive = setInterval(() => this._post({ t: 'alive', relay: this._relay }), 5000);
     this._onHide = () => this.close();
     globalThis.addEventListener?.('pagehide', this._onHide);
     this._post({ t: 'hello' });
+  }
+
+  /** Shares through a leader tab, since the worker cannot be had (unless it has answered meanwhile). */
+  _withoutWorker(error) {
+    clearTimeout(this._workerTimer);
+    if (this.shared !== 'worker' || this._relay || this._state === 'closed') return;
+    if (!this._env.BroadcastChannel) throw error || new Error('the SharedWorker did not start');
+    console.warn('herald: no SharedWorker (herald-worker.js), a leader tab holds the shared connection', error || '');
+    this._port?.close();
+    this._port = null;
+    this.shared = 'leader';
+    if (this._onHide) { // started already: join the election now
+      this._elect();
+      this._post({ t: 'hello' });
+    }
+  }
+
+  /** Leader mode: the channel to the relay, and a vote in the election of the tab that holds it. */
+  _elect() {
+    const { locks } = this._env;
+    this._channel = new this._env.BroadcastChannel(this.name);
+    this._channel.onmessage = event => this._receive(event.data);
+    this._election = locks ? new LockElection(this.name, locks, () => this._lead())
+      : new HeartbeatElection(this.name, () => this._lead(), () => this._unlead(),
+        { BroadcastChannel: this._env.BroadcastChannel });
+    this._election.start();
   }
 
   /** Elected: hold the connection in this tab and tell the others. */
@@ -533,19 +557,19 @@ export class SharedConnection {
     if (this._state === 'closed') return;
     this.leader = true;
     const channel = new this._env.BroadcastChannel(this.name);
-    const hub = this._ownHub = new Hub({ send: (to, m) => channel.postMessage(m) }, this._connectHere,
+    const relay = this._ownRelay = new Relay({ send: (to, m) => channel.postMessage(m) }, this._connectHere,
       { locks: this._env.locks, broadcast: true });
-    channel.onmessage = event => hub.receive(event.data.from, event.data);
-    hub.closeChannel = () => channel.close();
-    hub.announce();
+    channel.onmessage = event => relay.receive(event.data.from, event.data);
+    relay.closeChannel = () => channel.close();
+    relay.announce();
   }
 
   /** Another tab leads (two leaders met): give the connection up. */
   _unlead() {
     this.leader = false;
-    this._ownHub?.close();
-    this._ownHub?.closeChannel();
-    this._ownHub = null;
+    this._ownRelay?.close();
+    this._ownRelay?.closeChannel();
+    this._ownRelay = null;
   }
 
   _post(m) {
@@ -557,10 +581,11 @@ export class SharedConnection {
   _receive(m) {
     if (this._state === 'closed' || (m.to !== '*' && m.to !== this.id)) return;
     if (m.t === 'leader') {
-      if (m.hub !== this._hub || m.rejoin) this._join(m.hub);
+      clearTimeout(this._workerTimer);
+      if (m.relay !== this._relay || m.rejoin) this._join(m.relay);
       return;
     }
-    if (m.hub !== this._hub) return;
+    if (m.relay !== this._relay) return;
     switch (m.t) {
       case 'joined':
       case 'state':
@@ -574,13 +599,13 @@ export class SharedConnection {
       case 'ack': this._outbox.get(m.ref)?.settle(null, m.ack); break;
       case 'nack': this._outbox.get(m.ref)?.settle(new HeraldError(m.code, m.message)); break;
       case 'token?': {
-        this._token(true).then(value => this._post({ t: 'token', hub: this._hub, id: m.id, value }),
-          e => this._post({ t: 'token', hub: this._hub, id: m.id, error: String(e?.message || e) }));
+        this._token(true).then(value => this._post({ t: 'token', relay: this._relay, id: m.id, value }),
+          e => this._post({ t: 'token', relay: this._relay, id: m.id, error: String(e?.message || e) }));
         break;
       }
       case 'resign': {
         // the leader left: the next one announces itself and every tab joins it
-        this._hub = null;
+        this._relay = null;
         if (this._state !== 'connecting') this._setState('reconnecting', null, { reason: 'the leader tab left' });
         break;
       }
@@ -588,13 +613,13 @@ export class SharedConnection {
     }
   }
 
-  /** Joins hub `hub` with everything this tab has: its channels from their positions, its unacknowledged publishes. */
-  _join(hub) {
-    this._hub = hub;
+  /** Joins relay `relay` with everything this tab has: its channels from their positions, its unacknowledged publishes. */
+  _join(relay) {
+    this._relay = relay;
     const subs = [...this._channels].map(([channel, ch]) => [channel, ch.offset, ch.epoch]);
     const pubs = [...this._outbox.values()].map(item => item.message);
     this._post({
-      t: 'join', hub, base: this.base.href, options: portable(this.options), token: !!this.options.token, subs, pubs,
+      t: 'join', relay, base: this.base.href, options: portable(this.options), token: !!this.options.token, subs, pubs,
     });
   }
 
@@ -615,14 +640,14 @@ export class SharedConnection {
     if (!ch) {
       ch = { handlers: new Set(), offset: since == null ? null : Number(since), epoch: epoch || null, pending: null };
       this._channels.set(channel, ch);
-      if (this._hub) this._post({ t: 'sub', hub: this._hub, channel, offset: ch.offset, epoch: ch.epoch });
+      if (this._relay) this._post({ t: 'sub', relay: this._relay, channel, offset: ch.offset, epoch: ch.epoch });
     }
     const handler = envelope => onMessage(envelope);
     ch.handlers.add(handler);
     return () => {
       if (!ch.handlers.delete(handler) || ch.handlers.size || this._channels.get(channel) !== ch) return;
       this._channels.delete(channel);
-      if (this._hub) this._post({ t: 'unsub', hub: this._hub, channel });
+      if (this._relay) this._post({ t: 'unsub', relay: this._relay, channel });
     };
   }
 
@@ -646,7 +671,7 @@ export class SharedConnection {
       item.timer = setTimeout(() => item.settle(new HeraldError('timeout',
         `no ack within ${o.publishTimeout} ms (it may still have been published)`)), o.publishTimeout);
       this._outbox.set(ref, item);
-      if (this._hub) this._post({ ...message, hub: this._hub });
+      if (this._relay) this._post({ ...message, relay: this._relay });
     });
   }
 
@@ -654,7 +679,8 @@ export class SharedConnection {
     if (this._state === 'closed') return;
     globalThis.removeEventListener?.('pagehide', this._onHide);
     clearInterval(this._alive);
-    if (this._hub) this._post({ t: 'bye', hub: this._hub });
+    clearTimeout(this._workerTimer);
+    if (this._relay) this._post({ t: 'bye', relay: this._relay });
     this._unlead();
     this._election?.stop();
     this._channel?.close();
@@ -677,7 +703,7 @@ export class SharedConnection {
     const { epoch, offset } = splitId(envelope.id);
     const sameStream = !epoch || !ch.epoch || epoch === ch.epoch;
     if (sameStream && ch.offset != null && offset > ch.offset + 1) {
-      // the hub's stream is ahead of this tab: read what lies between, then go on
+      // the relay's stream is ahead of this tab: read what lies between, then go on
       ch.pending = [['msg', envelope]];
       this._catchUp(envelope.channel, ch, offset - 1);
       return;
@@ -685,7 +711,7 @@ export class SharedConnection {
     this._take(envelope.channel, ch, envelope);
   }
 
-  /** A gap from the hub, in its place among the envelopes. */
+  /** A gap from the relay, in its place among the envelopes. */
   _queue(channel, kind, value) {
     const ch = this._channels.get(channel);
     if (!ch) return;
@@ -693,7 +719,7 @@ export class SharedConnection {
     else this._gap(channel, ch, value);
   }
 
-  /** The hub carries the channel from `offset` on: a tab behind reads the offsets up to it from history. */
+  /** The relay carries the channel from `offset` on: a tab behind reads the offsets up to it from history. */
   _position(channel, offset, epoch) {
     const ch = this._channels.get(channel);
     if (!ch || offset == null) return;

@@ -4,11 +4,11 @@
  * pages never load it themselves. Each tab talks to it over its own MessagePort.
  */
 import { Herald } from './herald.js';
-import { Hub } from './herald-share.js';
+import { Relay } from './herald-share.js';
 
 const ports = new Map(); // tab id -> its MessagePort
 
-const hub = new Hub({
+const relay = new Relay({
   send(to, message) {
     if (to === '*') for (const port of ports.values()) port.postMessage(message);
     else ports.get(to)?.postMessage(message);
@@ -23,7 +23,7 @@ globalThis.onconnect = event => {
   port.onmessage = ({ data }) => {
     if (!data?.from) return;
     ports.set(data.from, port);
-    hub.receive(data.from, data);
+    relay.receive(data.from, data);
   };
   port.start();
 };

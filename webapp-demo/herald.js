@@ -1,6 +1,6 @@
 /*
- * herald.js: the browser client of Herald (docs/client.md). One file, no dependencies, built on WebSocket,
- * EventSource and fetch.
+ * herald.js: the browser client of Herald (docs/client.md). No dependencies, built on WebSocket, EventSource and
+ * fetch; the cross-tab sharing is in herald-share.js and herald-worker.js beside it.
  *
  *   import { Herald } from './herald.js';
  *   const herald = Herald.connect();                       // the Herald that served this file

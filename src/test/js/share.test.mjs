@@ -106,7 +106,7 @@ function tab(options = {}) {
   return herald;
 }
 
-/** Lets the tabs, the hub and the lock manager exchange everything pending. */
+/** Lets the tabs, the relay and the lock manager exchange everything pending. */
 async function quiet() {
   for (let i = 0; i < 5; i++) await settle();
 }
@@ -341,4 +341,27 @@ test('a gap of the shared stream counts only for the tabs that had not seen the 
   await quiet();
   assert.deepEqual(gaps.one, [[3, 8]]);
   assert.deepEqual(gaps.two, []);
+});
+
+test('a SharedWorker that cannot start (herald-worker.js not served): the tabs elect a leader instead', async () => {
+  class UnservedWorker {
+    constructor() {
+      this.port = { start() {}, close() {}, postMessage() {} };
+      setImmediate(() => this.onerror?.({ type: 'error' })); // as a browser reports a worker script it could not load
+    }
+  }
+  const warn = mock.method(console, 'warn', () => {});
+  const [one, two] = [tab({ share: 'worker', SharedWorker: UnservedWorker }), tab({ share: 'worker', SharedWorker: UnservedWorker })];
+  const got = [];
+  two.subscribe('a', m => got.push(m.offset));
+  await quiet();
+  assert.equal(one.shared, 'leader');
+  assert.equal(two.shared, 'leader');
+  assert.equal(FakeWebSocket.instances.length, 1, 'still one connection for both');
+  const ws = openSocket();
+  ws.frame({ type: 'subscribed', channel: 'a', offset: 0, epoch: 'ep1', ref: 's:a' });
+  ws.frame({ type: 'message', ...envelope('a', 1) });
+  await quiet();
+  assert.deepEqual(got, [1]);
+  assert.equal(warn.mock.callCount(), 2);
 });
