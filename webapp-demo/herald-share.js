@@ -488,7 +488,19 @@ export class SharedConnection {
 
   async _start() {
     let who = 'anonymous';
-    if (this.options.token) who = identity(await this._token());
+    // the identity decides whom this tab shares with: until the provider gives a token, retry with backoff, as a
+    // connection retries a provider that fails (the server that issues tokens may be down as the page loads)
+    for (let attempt = 0; this.options.token && who === 'anonymous'; attempt++) {
+      try {
+        who = identity(await this._token());
+      } catch (e) {
+        if (this._state === 'closed') return;
+        const o = this.options;
+        const retryIn = Math.min(o.maxReconnectDelay, o.reconnectDelay * 2 ** Math.min(attempt, 30));
+        this._emit('state', { state: this._state, transport: null, shared: this.shared, reason: `no token: ${e?.message || e}`, retryIn });
+        await new Promise(resolve => setTimeout(resolve, retryIn));
+      }
+    }
     if (this._state === 'closed') return;
     const name = this.name = shareName(this.base.href, who, this.options.transports);
     const { locks } = this._env;

@@ -365,3 +365,26 @@ test('a SharedWorker that cannot start (herald-worker.js not served): the tabs e
   assert.deepEqual(got, [1]);
   assert.equal(warn.mock.callCount(), 2);
 });
+
+test('a token provider that fails as the page loads is asked again with backoff; then the tab shares by identity', async () => {
+  const jwt = sub => `h.${Buffer.from(JSON.stringify({ sub })).toString('base64url')}.s`;
+  let calls = 0;
+  const token = async () => {
+    if (++calls === 1) throw new Error('token server down');
+    return jwt('ada');
+  };
+  const states = [];
+  const one = tab({ token });
+  one.on('state', e => states.push(e.reason || e.state));
+  await quiet();
+  assert.equal(FakeWebSocket.instances.length, 0);
+  assert.deepEqual(states, ['no token: token server down']);
+  clock.tick(500);
+  await quiet();
+  assert.equal(FakeWebSocket.instances.length, 1, 'connected once the provider answered');
+  const other = tab({ token: async () => jwt('linus') }); // another user: a connection of its own
+  await quiet();
+  assert.equal(FakeWebSocket.instances.length, 2);
+  assert.equal(other.leader, true);
+  assert.equal(one.leader, true);
+});
