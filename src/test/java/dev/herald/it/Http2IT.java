@@ -220,7 +220,7 @@ class Http2IT {
     }
 
     @Test
-    void thePlainPortSpeaksH2cToJettysHttp2ClientAndByUpgradeToTheJdkClient() throws Exception {
+    void thePlainPortSpeaksH2cToJettysHttp2ClientForSseAndLongPollingAndByUpgradeToTheJdkClient() throws Exception {
         HttpResponse<String> upgraded = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build()
                 .send(HttpRequest.newBuilder(plain.resolve("api/stats")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(upgraded.statusCode()).isEqualTo(200);
@@ -236,6 +236,20 @@ class Http2IT {
             Awaitility.await("subscribed").atMost(WAIT).until(() -> subscribers(channel) == 1);
             publish(channel, 1);
             Awaitility.await("the message over h2c").atMost(WAIT).until(() -> sse.text().contains("\"offset\":1"));
+
+            // long-polling on the same connection: a position first, then a poll held until the next message
+            StreamRecorder position = StreamRecorder.open(session, plain.resolve("poll?channel=" + channel));
+            assertThat(position.status.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(200);
+            Awaitility.await("the poll's answer").atMost(WAIT).until(() -> position.text().endsWith("}"));
+            String cursor = json(position.text()).getString("cursor");
+            StreamRecorder held = StreamRecorder.open(session, plain.resolve("poll?channel=" + channel + "&since=" + enc(cursor)));
+            Awaitility.await("the poll held as a subscriber beside the stream").atMost(WAIT)
+                    .until(() -> subscribers(channel) == 2);
+            publish(channel, 2);
+            Awaitility.await("the held poll answers with the message").atMost(WAIT)
+                    .until(() -> held.text().contains("\"offset\":2"));
+            assertThat(held.status.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(200);
+            assertThat(sse.text()).contains("\"offset\":2");
         }
     }
 
