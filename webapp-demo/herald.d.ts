@@ -154,7 +154,10 @@ export interface HeraldConnection {
 }
 
 export declare const Herald: {
-  /** Connects to the Herald whose context root is `url` (default: where herald.js was served from). */
+  /**
+   * Connects to the Herald whose context root is `url` (default: where herald.js was served from). Unless
+   * `share: false`, the connection is shared with the other tabs of this origin (HeraldOptions.share).
+   */
   connect(url?: string | URL, options?: HeraldOptions): HeraldConnection;
   connect(options: HeraldOptions): HeraldConnection;
 };

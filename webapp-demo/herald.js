@@ -974,7 +974,8 @@ export const Herald = {
   /**
    * Connects to the Herald at `url`, the base of its context (default: where this file was served from, so
    * `Herald.connect()` just works on a page served by Herald). Options: see DEFAULTS above and docs/client.md;
-   * `Herald.connect(options)` takes the default url.
+   * `Herald.connect(options)` takes the default url. Unless `share` is false, the connection is shared with the
+   * other tabs (herald-share.js): the object returned has the same interface, plus `shared` and `leader`.
    */
   connect(url, options = {}) {
     if (url != null && typeof url === 'object' && !(url instanceof URL)) [url, options] = [undefined, url];
