@@ -752,7 +752,8 @@ export class SharedConnection {
         try {
           page = await this._history(channel, ch.offset, Math.min(1000, upTo - ch.offset));
         } catch (e) {
-          if (++attempt >= 4 || this._state === 'closed') break;
+          // a refusal (no history capability: 401, 403) does not pass: what cannot be read counts as a gap
+          if (++attempt >= 4 || (e.status >= 400 && e.status < 500) || this._state === 'closed') break;
           await new Promise(resolve => setTimeout(resolve, 250 * 2 ** attempt));
           continue;
         }
@@ -785,7 +786,7 @@ export class SharedConnection {
       headers.Authorization = `Bearer ${typeof value === 'string' ? value : value.token}`;
     }
     const response = await this._env.fetch(url, { headers, cache: 'no-store' });
-    if (!response.ok) throw new Error(`history: HTTP ${response.status}`);
+    if (!response.ok) throw Object.assign(new Error(`history: HTTP ${response.status}`), { status: response.status });
     return response.json();
   }
 

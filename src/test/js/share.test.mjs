@@ -388,3 +388,26 @@ test('a token provider that fails as the page loads is asked again with backoff;
   assert.equal(other.leader, true);
   assert.equal(one.leader, true);
 });
+
+test('history refused (no history capability): the offsets a late tab cannot read come as one gap, then live ones', async () => {
+  const one = tab();
+  one.subscribe('a', () => {}, { since: 0 });
+  await quiet();
+  const ws = openSocket();
+  ws.frame({ type: 'subscribed', channel: 'a', offset: 2, epoch: 'ep1', ref: 's:a' });
+  for (const n of [1, 2]) ws.frame({ type: 'message', ...envelope('a', n) });
+  await quiet();
+  const two = tab();
+  const got = [];
+  const gaps = [];
+  two.on('gap', g => gaps.push([g.requested, g.earliest]));
+  two.subscribe('a', m => got.push(m.offset), { since: 0 });
+  await quiet();
+  fetch.requests.at(-1).answer(403, { error: { code: 'forbidden', message: 'no history' } });
+  await quiet();
+  ws.frame({ type: 'message', ...envelope('a', 3) });
+  await quiet();
+  assert.equal(fetch.requests.length, 1, 'a refusal is not retried');
+  assert.deepEqual(gaps, [[1, 3]]);
+  assert.deepEqual(got, [3]);
+});
