@@ -170,6 +170,8 @@ export async function importHerald(file = 'herald.js') {
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
     const dir = await mkdtemp(join(tmpdir(), 'herald-js-'));
+    const { rmSync } = await import('node:fs');
+    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
     const source = new URL('../../../webapp-demo/', import.meta.url);
     for (const name of await readdir(source)) {
       if (/^herald.*\.js$/.test(name)) await writeFile(join(dir, name), await readFile(new URL(name, source)));
