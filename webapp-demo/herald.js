@@ -1,6 +1,6 @@
 /*
- * herald.js: the browser client of Herald (docs/client.md). One file, no dependencies, built on WebSocket,
- * EventSource and fetch.
+ * herald.js: the browser client of Herald (docs/client.md). No dependencies, built on WebSocket, EventSource and
+ * fetch; the cross-tab sharing is in herald-share.js and herald-worker.js beside it.
  *
  *   import { Herald } from './herald.js';
  *   const herald = Herald.connect();                       // the Herald that served this file
@@ -20,8 +20,12 @@
  *   expires (WebSocket: an `auth` frame on the open socket; SSE: the stream reopens and resumes) and whenever the
  *   server says `unauthorized`.
  *
+ * - one connection for all tabs (herald-share.js): tabs of one origin that connect to the same Herald as the same user
+ *   share it, through a SharedWorker or a leader tab; `share: false` opts out.
+ *
  * The wire protocol is docs/protocol.md; section numbers below refer to it.
  */
+import { SharedConnection, shareMode } from './herald-share.js';
 
 /** Settings; every one can be passed to Herald.connect. Durations in milliseconds. */
 const DEFAULTS = {
@@ -38,6 +42,7 @@ const DEFAULTS = {
   publishTimeout: 15000,     // a publish not acknowledged within this rejects with code 'timeout'
   maxQueue: 256,             // most publishes waiting for an ack; more reject with code 'queue_full'
   token: null,               // a token provider: async () => 'JWT' (or {token, expires}); null: anonymous
+  share: true,               // one connection for all tabs (herald-share.js): true, 'worker', 'leader' or false
 };
 
 /** The `exp` of a JWT in epoch milliseconds, or null when it is not a JWT with one (nothing is verified here). */
@@ -991,17 +996,28 @@ class PollTransport extends ReceiveOnlyTransport {
 
 const TRANSPORTS = { ws: WsTransport, sse: SseTransport, poll: PollTransport };
 
+function pick(object, ...keys) {
+  return Object.fromEntries(keys.filter(k => object[k]).map(k => [k, object[k]]));
+}
+
 /** The entry point. */
 export const Herald = {
   /**
    * Connects to the Herald at `url`, the base of its context (default: where this file was served from, so
    * `Herald.connect()` just works on a page served by Herald). Options: see DEFAULTS above and docs/client.md;
-   * `Herald.connect(options)` takes the default url.
+   * `Herald.connect(options)` takes the default url. Unless `share` is false, the connection is shared with the
+   * other tabs (herald-share.js): the object returned has the same interface, plus `shared` and `leader`.
    */
   connect(url, options = {}) {
     if (url != null && typeof url === 'object' && !(url instanceof URL)) [url, options] = [undefined, url];
     const base = new URL(url ?? './', url == null ? import.meta.url : globalThis.location?.href);
     if (!base.pathname.endsWith('/')) base.pathname += '/';
+    const mode = shareMode(options);
+    if (mode) {
+      // the connection of this tab when it is elected leader; replaced classes (tests) stay with it
+      const here = (b, o) => new Connection(new URL(b), { ...o, ...pick(options, 'WebSocket', 'EventSource', 'fetch'), share: false });
+      return new SharedConnection(base, { ...DEFAULTS, ...options }, mode, here);
+    }
     return new Connection(base, options);
   },
 };

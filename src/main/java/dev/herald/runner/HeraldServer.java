@@ -5,14 +5,23 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.KeyStore;
 import org.eclipse.jetty.ee10.annotations.AnnotationConfiguration;
 import org.eclipse.jetty.ee10.servlet.ErrorPageErrorHandler;
 import org.eclipse.jetty.ee10.plus.webapp.EnvConfiguration;
 import org.eclipse.jetty.ee10.plus.webapp.PlusConfiguration;
 import org.eclipse.jetty.ee10.webapp.WebAppContext;
 import org.eclipse.jetty.ee10.websocket.jakarta.server.config.JakartaWebSocketConfiguration;
+import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
+import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
+import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import dev.herald.transport.ws.WebSocketBatching;
 
 /**
@@ -21,9 +30,18 @@ import dev.herald.transport.ws.WebSocketBatching;
  *
  * <pre>
  * java -jar herald-standalone.jar [--port N] [--host ADDRESS] [--war PATH]
+ *     [--tls [--tls-port N] [--keystore PATH [--keystore-password PW] | --cert PEM --key PEM | --self-signed PATH]]
  * </pre>
  * The port comes from {@code --port}, else the {@code PORT} environment variable, else 8080 ({@code 0} picks a free
- * one). Prints {@code Herald started at http://localhost:PORT/} once it serves.
+ * one). It speaks HTTP/1.1 and HTTP/2 without TLS ({@code h2c}: prior knowledge, or an {@code Upgrade: h2c}). Prints
+ * {@code Herald started at http://localhost:PORT/} once it serves.
+ *
+ * <p>{@code --tls} adds an HTTPS port ({@code --tls-port}, default 8443, {@code 0} a free one) that offers HTTP/2 and
+ * HTTP/1.1 by ALPN (a WebSocket opens over HTTP/2 by RFC 8441, or by an HTTP/1.1 upgrade), with the key of {@link TlsKeys}: a keystore, PEM files,
+ * or a self-signed certificate for localhost made at the first start. Then it also prints
+ * {@code Herald started at https://localhost:PORT/ (HTTP/2)}. Over HTTP/2 every SSE stream and long-poll of a browser
+ * shares one TCP connection, so the browser's six-connections-per-host limit of HTTP/1.1 no longer applies
+ * (docs/client.md, "Many tabs, one connection").
  */
 public final class HeraldServer {
     private HeraldServer() {
@@ -34,13 +52,29 @@ public final class HeraldServer {
         int port = env == null || env.isBlank() ? 8080 : Integer.parseInt(env.trim());
         String host = null;
         Path war = null;
+        boolean tls = false;
+        int tlsPort = 8443;
+        Path keystore = null;
+        Path cert = null;
+        Path key = null;
+        Path selfSigned = Path.of(System.getProperty("user.home"), ".herald", "localhost.p12");
+        String password = System.getenv("HERALD_KEYSTORE_PASSWORD");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--port" -> port = Integer.parseInt(args[++i]);
                 case "--host" -> host = args[++i];
                 case "--war" -> war = Path.of(args[++i]);
+                case "--tls" -> tls = true;
+                case "--tls-port" -> tlsPort = Integer.parseInt(args[++i]);
+                case "--keystore" -> keystore = Path.of(args[++i]);
+                case "--keystore-password" -> password = args[++i];
+                case "--cert" -> cert = Path.of(args[++i]);
+                case "--key" -> key = Path.of(args[++i]);
+                case "--self-signed" -> selfSigned = Path.of(args[++i]);
                 case "--help", "-h" -> {
-                    System.out.println("usage: java -jar herald-standalone.jar [--port N] [--host ADDRESS] [--war PATH]");
+                    System.out.println("usage: java -jar herald-standalone.jar [--port N] [--host ADDRESS] [--war PATH]\n"
+                            + "    [--tls [--tls-port N] [--keystore PATH [--keystore-password PW] | --cert PEM --key PEM"
+                            + " | --self-signed PATH]]");
                     return;
                 }
                 default -> throw new IllegalArgumentException("unknown option " + args[i] + " (try --help)");
@@ -48,7 +82,20 @@ public final class HeraldServer {
         }
         Server server;
         try {
-            server = start(host, port, war == null ? bundledWar() : war);
+            Tls https = null;
+            if (tls) {
+                if ((cert == null) != (key == null)) {
+                    throw new IllegalArgumentException("--cert and --key go together");
+                }
+                char[] pw = (password == null ? "" : password).toCharArray();
+                KeyStore keys = keystore != null ? TlsKeys.keystore(keystore, pw)
+                        : cert != null ? TlsKeys.pem(cert, key, pw) : TlsKeys.selfSigned(selfSigned);
+                https = new Tls(tlsPort, keys, keystore != null || cert != null ? pw
+                        : TlsKeys.SELF_SIGNED_PASSWORD.toCharArray());
+            } else if (keystore != null || cert != null || key != null) {
+                throw new IllegalArgumentException("--keystore, --cert and --key need --tls");
+            }
+            server = start(host, port, war == null ? bundledWar() : war, https);
         } catch (Exception e) {
             // a bad setting or an unreachable Redis: say so in one line after the container's own report
             System.err.println("Herald did not start: " + reason(e));
@@ -57,6 +104,10 @@ public final class HeraldServer {
         }
         int actual = ((ServerConnector) server.getConnectors()[0]).getLocalPort();
         System.out.println("Herald started at http://localhost:" + actual + "/");
+        if (server.getConnectors().length > 1) {
+            int secure = ((ServerConnector) server.getConnectors()[1]).getLocalPort();
+            System.out.println("Herald started at https://localhost:" + secure + "/ (HTTP/2)");
+        }
         System.out.flush();
         server.join();
     }
@@ -73,13 +124,36 @@ public final class HeraldServer {
         return reason.replaceAll("[\\r\\n]+", " ");
     }
 
+    /**
+     * The HTTPS port: its number (0: a free one), its key and certificate, and the password of the key entry.
+     *
+     * @param port     the TCP port, 0 for a free one
+     * @param keys     a keystore with one private key entry and its certificate chain
+     * @param password the key entry's password
+     */
+    public record Tls(int port, KeyStore keys, char[] password) {
+    }
+
     /** Starts Jetty with the WAR at {@code /}; {@code host} null listens on every interface. */
     public static Server start(String host, int port, Path war) throws Exception {
+        return start(host, port, war, null);
+    }
+
+    /**
+     * Starts Jetty with the WAR at {@code /}: HTTP/1.1 and h2c on {@code port}; with {@code tls}, HTTPS with HTTP/2 and
+     * HTTP/1.1 (ALPN) on its port too (the server's second connector).
+     */
+    public static Server start(String host, int port, Path war, Tls tls) throws Exception {
         Server server = new Server();
-        ServerConnector connector = new ServerConnector(server);
+        HttpConfiguration http = new HttpConfiguration();
+        ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http),
+                new HTTP2CServerConnectionFactory(http));
         connector.setHost(host);
         connector.setPort(port);
         server.addConnector(connector);
+        if (tls != null) {
+            server.addConnector(secureConnector(server, host, http, tls));
+        }
 
         WebAppContext app = new WebAppContext();
         app.setContextPath("/");
@@ -107,6 +181,27 @@ public final class HeraldServer {
         server.setStopTimeout(5000);
         server.start();
         return server;
+    }
+
+    /** HTTPS: TLS, then ALPN choosing h2 (preferred) or http/1.1 (the default, for clients without ALPN). */
+    private static ServerConnector secureConnector(Server server, String host, HttpConfiguration http, Tls tls) {
+        HttpConfiguration https = new HttpConfiguration(http);
+        SecureRequestCustomizer secure = new SecureRequestCustomizer();
+        secure.setSniHostCheck(false); // a self-signed localhost certificate is reached as 127.0.0.1 too
+        https.addCustomizer(secure);
+        HttpConnectionFactory h1 = new HttpConnectionFactory(https);
+        HTTP2ServerConnectionFactory h2 = new HTTP2ServerConnectionFactory(https);
+        ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory(h2.getProtocol(), h1.getProtocol());
+        alpn.setDefaultProtocol(h1.getProtocol());
+        SslContextFactory.Server ssl = new SslContextFactory.Server();
+        ssl.setKeyStore(tls.keys());
+        ssl.setKeyManagerPassword(new String(tls.password()));
+        ssl.setKeyStorePassword(new String(tls.password()));
+        SslConnectionFactory tlsFactory = new SslConnectionFactory(ssl, alpn.getProtocol());
+        ServerConnector connector = new ServerConnector(server, tlsFactory, alpn, h2, h1);
+        connector.setHost(host);
+        connector.setPort(tls.port());
+        return connector;
     }
 
     private static Path bundledWar() throws IOException {

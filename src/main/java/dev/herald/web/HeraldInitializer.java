@@ -19,7 +19,8 @@ import java.util.Set;
  * <ul>
  *   <li>{@code {path}/api/*}: {@link ChannelsServlet} (publish, history, stats);</li>
  *   <li>{@code {path}/sse} and {@code {path}/poll}: {@link SseServlet} and {@link PollServlet}, async;</li>
- *   <li>{@code {path}/herald.js} and {@code {path}/herald.d.ts}: {@link ClientScriptServlet};</li>
+ *   <li>{@code {path}/herald.js}, its modules {@code herald-share.js} and {@code herald-worker.js} (cross-tab
+ *   sharing, docs/client.md) and {@code {path}/herald.d.ts}: {@link ClientScriptServlet};</li>
  *   <li>{@link CorsFilter} in front of the HTTP entries (and the demos' {@code {path}/demo/*} token endpoint), and
  *   {@link UpgradeRequests}, which keeps a WebSocket handshake's peer address for the endpoint;</li>
  *   <li>{@code {path}/ws}: the WebSocket endpoint, added by {@link WebSocketRegistration} when the context starts
@@ -44,7 +45,7 @@ public class HeraldInitializer implements ServletContainerInitializer {
         add(context, "herald-sse", SseServlet.class, true, mount.at("/sse"));
         add(context, "herald-poll", PollServlet.class, true, mount.at("/poll"));
         add(context, "herald-client", ClientScriptServlet.class, false, mount.at("/herald.js"),
-                mount.at("/herald.d.ts"));
+                mount.at("/herald.d.ts"), mount.at("/herald-share.js"), mount.at("/herald-worker.js"));
         add(context, "herald-ws-refused", HandshakeRefusedServlet.class, false, mount.at("/ws"));
         context.addListener(UpgradeRequests.class);
         FilterRegistration.Dynamic cors = context.addFilter("herald-cors", CorsFilter.class);

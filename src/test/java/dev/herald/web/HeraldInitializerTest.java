@@ -31,7 +31,8 @@ class HeraldInitializerTest {
                 "herald-api", List.of("/herald/api/*"),
                 "herald-sse", List.of("/herald/sse"),
                 "herald-poll", List.of("/herald/poll"),
-                "herald-client", List.of("/herald/herald.js", "/herald/herald.d.ts"),
+                "herald-client", List.of("/herald/herald.js", "/herald/herald.d.ts", "/herald/herald-share.js",
+                        "/herald/herald-worker.js"),
                 "herald-ws-refused", List.of("/herald/ws")));
         assertThat(app.filters).containsEntry("herald-cors",
                 List.of("/herald/sse", "/herald/poll", "/herald/api/*", "/herald/demo/*"));
@@ -51,7 +52,8 @@ class HeraldInitializerTest {
 
         assertThat(app.mappings.get("herald-api")).containsExactly("/api/*");
         assertThat(app.mappings.get("herald-sse")).containsExactly("/sse");
-        assertThat(app.mappings.get("herald-client")).containsExactly("/herald.js", "/herald.d.ts");
+        assertThat(app.mappings.get("herald-client")).containsExactly("/herald.js", "/herald.d.ts", "/herald-share.js",
+                "/herald-worker.js");
     }
 
     @Test
