@@ -21,7 +21,7 @@
  */
 
 // herald.js imports this file, and this file these from herald.js: used only once both have run, never at load.
-import { HeraldError, splitId } from './herald.js';
+import { HeraldError, newIdempotencyKey, splitId } from './herald.js';
 
 // ---- pure parts, exported for the unit tests in src/test/js ----
 
@@ -351,7 +351,7 @@ export class Relay {
   }
 
   publish(tab, p) {
-    this.conn.publish(p.channel, p.event, p.data).then(
+    this.conn.publish(p.channel, p.event, p.data, { idempotencyKey: p.idempotencyKey }).then(
       ack => this.send(tab, { t: 'ack', ref: p.ref, ack }),
       e => this.send(tab, { t: 'nack', ref: p.ref, code: e.code || 'internal', message: e.message }));
   }
@@ -663,7 +663,11 @@ export class SharedConnection {
     };
   }
 
-  publish(channel, event, data) {
+  /**
+   * As Herald's publish, through the shared connection. The idempotency key is made here, by the publishing tab, so
+   * that a publish this tab sends again to a new leader (the old one closed before the ack) is published once.
+   */
+  publish(channel, event, data, options = {}) {
     const o = this.options;
     if (this._state === 'closed') return Promise.reject(new HeraldError('closed', 'the connection is closed'));
     if (!CHANNEL.test(channel)) return Promise.reject(new HeraldError('bad_channel', `not a channel name: ${channel}`));
@@ -672,7 +676,10 @@ export class SharedConnection {
     }
     return new Promise((resolve, reject) => {
       const ref = `${this.id}:${++this._refs}`;
-      const message = { t: 'pub', ref, channel, event: event || 'message', data: data === undefined ? null : data };
+      const message = {
+        t: 'pub', ref, channel, event: event || 'message', data: data === undefined ? null : data,
+        idempotencyKey: options.idempotencyKey || newIdempotencyKey(),
+      };
       const item = { message };
       item.settle = (error, ack) => {
         clearTimeout(item.timer);

@@ -68,7 +68,7 @@ const CHANNEL = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$/;
  * A fresh idempotency key for a publish (protocol section "Idempotent publish"): 1 to 128 visible ASCII characters,
  * unique enough that two publishes never share one within the server's window.
  */
-function newIdempotencyKey() {
+export function newIdempotencyKey() {
   const c = globalThis.crypto;
   if (c?.randomUUID) return c.randomUUID();
   const bytes = new Uint8Array(16);

@@ -317,6 +317,8 @@ test('the leader tab closes: another tab leads within moments and resumes from t
   await quiet();
   assert.deepEqual(second.sentOf('subscribe'), [{ type: 'subscribe', channel: 'a', since: 3, epoch: 'ep1', ref: 's:a' }]);
   assert.equal(second.sentOf('publish').length, 1, 'the unacknowledged publish is sent again');
+  assert.equal(second.sentOf('publish')[0].idempotencyKey, first.sentOf('publish')[0].idempotencyKey,
+    'with the key the tab gave it: the server publishes it once');
   second.frame({ type: 'ack', ref: second.sentOf('publish')[0].ref, channel: 'a', offset: 5, id: 'ep1-5' });
   for (const n of [3, 4, 5, 6]) second.frame({ type: 'message', ...envelope('a', n) });
   await quiet();
