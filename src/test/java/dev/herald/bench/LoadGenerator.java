@@ -134,13 +134,19 @@ public final class LoadGenerator implements AutoCloseable {
             all.add(c.ready);
         }
         int failed = 0;
+        Throwable firstFailure = null;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60); // for all together, not 60 s each
         for (int i = 0; i < all.size(); i++) {
             try {
-                all.get(i).get(60, TimeUnit.SECONDS);
+                all.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
                 Connection c = connections.get(connections.size() - n + i);
                 times.recordValue(Math.max(0, (c.readyAt - c.startedAt) / 1000));
             } catch (java.util.concurrent.ExecutionException | TimeoutException e) {
                 failed++;
+                if (firstFailure == null) {
+                    firstFailure = e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e;
+                    System.out.println("  first subscriber failure: " + firstFailure);
+                }
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;

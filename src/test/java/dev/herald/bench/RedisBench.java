@@ -26,8 +26,8 @@ import java.util.function.ToDoubleFunction;
  * {@code .md}, and the section between {@code <!-- bench-redis:begin -->} and {@code <!-- bench-redis:end -->} of
  * the docs page.
  *
- * <p>Options (all optional): {@code --sizes 10,100,1000 --two-nodes 100,1000 --transport ws --warmup 5 --closed 5
- * --open 5 --repeat 3 --open-rate 10000 --window 32 --herald-jvm "…" --jar target/herald-standalone.jar
+ * <p>Options (all optional): {@code --sizes 10,100,1000 --two-nodes 100,1000 --transport ws --warmup 4 --closed 4
+ * --open 4 --repeat 3 --open-rate 10000 --window 32 --herald-jvm "…" --jar target/herald-standalone.jar
  * --out bench/results --docs docs/performance.md --command "bench/run.sh --redis"}.
  */
 public final class RedisBench {
@@ -77,9 +77,9 @@ public final class RedisBench {
         opts.put("sizes", "10,100,1000");
         opts.put("two-nodes", "100,1000");
         opts.put("transport", "ws");
-        opts.put("warmup", "5");
-        opts.put("closed", "5");
-        opts.put("open", "5");
+        opts.put("warmup", "4");
+        opts.put("closed", "4");
+        opts.put("open", "4");
         opts.put("repeat", "3");
         opts.put("open-rate", "10000");
         opts.put("window", "32");
@@ -220,7 +220,10 @@ public final class RedisBench {
         private void startNodes() throws Exception {
             for (int i = 0; i < nodes; i++) {
                 List<String> extra = redis == null ? List.of()
-                        : List.of("-Dherald.engine=redis", "-Dherald.redis.url=" + redis.url());
+                        // a 10 s command timeout instead of 2 s: on this shared machine a burst of 200 subscribes
+                        // can keep Redis' answers waiting longer than 2 s, and a refused subscribe spoils a point
+                        : List.of("-Dherald.engine=redis", "-Dherald.redis.url=" + redis.url(),
+                                "-Dherald.redis.timeout=10s");
                 ServerProcess s = ServerProcess.start(
                         Matrix.heraldCommand(opts.get("herald-jvm"), opts.get("jar"), extra), true,
                         logs.resolve(name + "-" + n + "-" + (char) ('a' + i) + ".log"));
