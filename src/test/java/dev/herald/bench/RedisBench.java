@@ -28,6 +28,7 @@ import java.util.function.ToDoubleFunction;
  *
  * <p>Options (all optional): {@code --sizes 10,100,1000 --two-nodes 100,1000 --transport ws --warmup 4 --closed 4
  * --open 4 --repeat 3 --open-rate 10000 --window 32 --herald-jvm "…" --jar target/herald-standalone.jar
+ * --saturation 200000 (scripts redis-benchmark runs; 0: none) --jfr DIR (a JFR profile of every node into DIR)
  * --out bench/results --docs docs/performance.md --command "bench/run.sh --redis"}.
  */
 public final class RedisBench {
@@ -84,6 +85,7 @@ public final class RedisBench {
         opts.put("open-rate", "10000");
         opts.put("window", "32");
         opts.put("saturation", "200000");
+        opts.put("jfr", "");
         opts.put("herald-jvm", "-XX:+UseParallelGC -Xmx1g -XX:MaxNewSize=64m -Xss512k");
         opts.put("jar", "target/herald-standalone.jar");
         opts.put("out", "bench/results");
@@ -115,7 +117,7 @@ public final class RedisBench {
         try (RedisServer alone = new RedisServer()) {
             RedisProbe probe = new RedisProbe(alone.port());
             redisVersion = RedisReport.field(probe.info("server"), "redis_version");
-            for (int subscribers : new int[] {0, 2}) {
+            for (int subscribers : Integer.parseInt(opts.get("saturation")) > 0 ? new int[] {0, 2} : new int[0]) {
                 alone.flushAll();
                 saturation.add(saturate(alone, probe, subscribers, Integer.parseInt(opts.get("saturation"))));
             }
@@ -224,9 +226,14 @@ public final class RedisBench {
                         // can keep Redis' answers waiting longer than 2 s, and a refused subscribe spoils a point
                         : List.of("-Dherald.engine=redis", "-Dherald.redis.url=" + redis.url(),
                                 "-Dherald.redis.timeout=10s");
-                ServerProcess s = ServerProcess.start(
-                        Matrix.heraldCommand(opts.get("herald-jvm"), opts.get("jar"), extra), true,
-                        logs.resolve(name + "-" + n + "-" + (char) ('a' + i) + ".log"));
+                String node = name + "-" + n + "-" + (char) ('a' + i);
+                String jvm = opts.get("herald-jvm");
+                if (!opts.get("jfr").isBlank()) { // a profile of each node, written when the node stops
+                    jvm += " -XX:StartFlightRecording=settings=profile,dumponexit=true,filename="
+                            + Path.of(opts.get("jfr"), node + ".jfr").toAbsolutePath();
+                }
+                ServerProcess s = ServerProcess.start(Matrix.heraldCommand(jvm, opts.get("jar"), extra), true,
+                        logs.resolve(node + ".log"));
                 servers.add(s);
                 Target t = Target.herald(s.base(), opts.get("transport"));
                 targets.add(new Target(name, t.transport(), t.dialect(), t.subscribe(), t.publish()));
