@@ -111,7 +111,7 @@ class BenchSmokeIT {
                 Files.writeString(out.resolve("redis.md"), markdown);
             }
             // Redis alone, as bench/run.sh --redis runs it (random channels, none of them the nodes')
-            RedisBench.Saturation alone = RedisBench.saturate(redis, probe, 0, 1000);
+            RedisAlone.Saturation alone = RedisAlone.run(redis, probe, 0, 1000);
             assertThat(alone.publishes()).isEqualTo(1000);
             assertThat(alone.perSecond()).isPositive();
         }

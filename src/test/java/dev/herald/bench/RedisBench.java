@@ -16,10 +16,11 @@ import java.util.Map;
 import java.util.function.ToDoubleFunction;
 
 /**
- * The Redis engine next to the memory engine, in one run ({@code bench/run.sh --redis}): one {@code redis-server}
- * (Debian's, no persistence, started on a free loopback port by {@link RedisServer}), and for each subscriber count
- * a fresh Herald node on the memory engine, a fresh node on the Redis engine, and two fresh Redis-engine nodes with
- * the subscribers and the publishes spread over both. Each point: a warm-up, closed-loop repeats (deliveries/s,
+ * The Redis engine next to the memory engine, in one run ({@code bench/run.sh --redis}): first Redis alone, flat out
+ * ({@link RedisAlone}); then, for each subscriber count, a fresh Herald node on the memory engine, a fresh node on the
+ * Redis engine, and two fresh Redis-engine nodes with the subscribers and the publishes spread over both, each Redis
+ * setup on a {@code redis-server} of its own ({@link RedisServer}: Debian's, no persistence, a free loopback port),
+ * the setups taking turns phase by phase. Each point: a warm-up, closed-loop repeats (deliveries/s,
  * Herald CPU per delivery) and open-loop repeats at a fixed delivery rate (publish-to-deliver latency), the median
  * repeat kept as in {@link Matrix}; around every repeat, Redis' own counters ({@link RedisProbe}: commands per
  * publish, which give the round trips, Redis CPU and bytes per publish). Writes {@code <out>/<date>-redis.csv} and
@@ -47,21 +48,6 @@ public final class RedisBench {
         double redisMicrosPerPublish() {
             return closedRedis.cpuSeconds() * 1e6 / Math.max(1, closed.published());
         }
-    }
-
-    /**
-     * Redis alone, flat out: {@code redis-benchmark} running Herald's publish script with EVALSHA from 50 clients,
-     * each with one command in flight, as Herald nodes' connections would.
-     *
-     * @param subscribers  pub/sub connections listening on the channel (0: every publish on a random channel of
-     *                     10,000, none listening; else one channel and this many {@code redis-cli SUBSCRIBE}s, as
-     *                     nodes with subscribers would)
-     * @param publishes    scripts run
-     * @param perSecond    scripts per second redis-benchmark saw (limited by this machine's 2 shared cores)
-     * @param cpuMicros    Redis CPU per script, µs
-     * @param cpuShare     Redis CPU over the wall time (1.0: one core busy)
-     */
-    record Saturation(int subscribers, long publishes, double perSecond, double cpuMicros, double cpuShare) {
     }
 
     /** One repeat: the row and what it cost Redis. */
@@ -112,14 +98,14 @@ public final class RedisBench {
         Files.writeString(csv, Row.HEADER + ",redis_client_calls_per_publish,redis_cpu_us_per_publish,"
                 + "redis_in_bytes_per_publish,redis_out_bytes_per_publish\n");
         List<Point> points = new ArrayList<>();
-        List<Saturation> saturation = new ArrayList<>();
+        List<RedisAlone.Saturation> saturation = new ArrayList<>();
         String redisVersion;
         try (RedisServer alone = new RedisServer()) {
             RedisProbe probe = new RedisProbe(alone.port());
             redisVersion = RedisReport.field(probe.info("server"), "redis_version");
             for (int subscribers : Integer.parseInt(opts.get("saturation")) > 0 ? new int[] {0, 2} : new int[0]) {
                 alone.flushAll();
-                saturation.add(saturate(alone, probe, subscribers, Integer.parseInt(opts.get("saturation"))));
+                saturation.add(RedisAlone.run(alone, probe, subscribers, Integer.parseInt(opts.get("saturation"))));
             }
         }
         List<String> twoNodes = List.of(opts.get("two-nodes").split(","));
@@ -314,84 +300,6 @@ public final class RedisBench {
                 redis.close();
             }
         }
-    }
-
-    /** {@link Saturation}: redis-benchmark against {@code redis}, Redis' CPU read around it. */
-    static Saturation saturate(RedisServer redis, RedisProbe probe, int subscribers, int publishes)
-            throws IOException, InterruptedException {
-        String script;
-        try (var in = RedisBench.class.getResourceAsStream("/dev/herald/engine/redis/publish.lua")) {
-            script = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        }
-        redis.command("SCRIPT", "LOAD", script);
-        String sha;
-        try {
-            sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-1")
-                    .digest(script.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        String channel = subscribers == 0 ? "{herald:bench-__rand_int__}" : "{herald:bench}";
-        List<Process> listeners = new ArrayList<>();
-        try {
-            for (int i = 0; i < subscribers; i++) {
-                listeners.add(new ProcessBuilder(tool("redis-cli"), "-p", Integer.toString(redis.port()),
-                        "subscribe", "{herald:bench}:live").redirectErrorStream(true)
-                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
-            }
-            awaitSubscribers(probe, subscribers);
-            String tail = "\"event\":\"message\",\"ts\":" + System.currentTimeMillis() + ",\"data\":"
-                    + Payload.json(1, System.nanoTime()) + "}";
-            List<String> cmd = List.of(tool("redis-benchmark"), "-h", "127.0.0.1", "-p",
-                    Integer.toString(redis.port()), "-c", "50", "-n", Integer.toString(publishes), "-r", "10000",
-                    "--csv", "evalsha", sha, "2", channel + ":meta", channel + ":history", "abcdefgh", tail, "1000",
-                    "3600000", "90000000", channel + ":live");
-            RedisProbe.Snapshot before = probe.snapshot();
-            long start = System.nanoTime();
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-            p.waitFor();
-            double wall = (System.nanoTime() - start) / 1e9;
-            RedisProbe.Snapshot cost = probe.snapshot().minus(before);
-            double rps = 0;
-            for (String line : out.split("\n")) {
-                // "evalsha <args>","rps","avg","min","p50","p95","p99","max": the name holds commas, the rest not
-                if (line.toLowerCase(java.util.Locale.ROOT).startsWith("\"evalsha")) {
-                    String[] f = line.split(",");
-                    rps = Double.parseDouble(f[f.length - 7].replace("\"", ""));
-                }
-            }
-            long ran = cost.calls("evalsha");
-            if (ran < publishes) {
-                throw new IOException("redis-benchmark ran " + ran + " of " + publishes + " scripts: " + out);
-            }
-            Saturation s = new Saturation(subscribers, ran, rps, cost.cpuSeconds() * 1e6 / ran,
-                    cost.cpuSeconds() / wall);
-            log("redis alone, %d listening: %,.0f publishes/s, %.2f us Redis CPU each, Redis CPU %.0f%% of a core "
-                    + "[%s]", subscribers, rps, s.cpuMicros(), s.cpuShare() * 100, cost.perUnit(ran));
-            return s;
-        } finally {
-            for (Process l : listeners) {
-                l.destroy();
-                l.waitFor();
-            }
-        }
-    }
-
-    private static void awaitSubscribers(RedisProbe probe, int n) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
-        while (probe.numsub("{herald:bench}:live") < n) {
-            if (System.nanoTime() > deadline) {
-                throw new IOException(n + " redis-cli subscribers did not subscribe within 30 s");
-            }
-            Thread.sleep(50);
-        }
-    }
-
-    /** {@code redis-cli} or {@code redis-benchmark} from Debian's package (or the PATH). */
-    private static String tool(String name) {
-        Path p = Path.of("/usr/bin", name);
-        return Files.isExecutable(p) ? p.toString() : name;
     }
 
     private static Measured median(List<Measured> runs, ToDoubleFunction<Measured> metric) {

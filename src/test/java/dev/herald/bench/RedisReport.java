@@ -19,14 +19,14 @@ final class RedisReport {
     /** Herald CPU per delivery on Redis may be at most this many times the memory engine's (issue 12). */
     static final double CPU_GOAL = 1.3;
     private final List<RedisBench.Point> points;
-    private final List<RedisBench.Saturation> saturation;
+    private final List<RedisAlone.Saturation> saturation;
     private final String machine;
     private final String redisVersion;
     private final String command;
     private final String stamp;
     private final int openRate;
 
-    RedisReport(List<RedisBench.Point> points, List<RedisBench.Saturation> saturation, String machine, String redisVersion, String command, String stamp,
+    RedisReport(List<RedisBench.Point> points, List<RedisAlone.Saturation> saturation, String machine, String redisVersion, String command, String stamp,
                 int openRate) {
         this.points = points;
         this.saturation = saturation;
@@ -140,7 +140,7 @@ final class RedisReport {
             b.append("| pub/sub connections listening (nodes) | channels | publishes | publishes/s here | Redis CPU "
                     + "µs/publish | Redis CPU, share of one core | one Redis core's bound, publishes/s |\n"
                     + "|---|---|---|---|---|---|---|\n");
-            for (RedisBench.Saturation s : saturation) {
+            for (RedisAlone.Saturation s : saturation) {
                 b.append(String.format(Locale.ROOT, "| %d | %s | %s | %s | %.2f | %.0f%% | %s |\n", s.subscribers(),
                         s.subscribers() == 0 ? "10,000 (random)" : "1", n(s.publishes()),
                         n(Math.round(s.perSecond())), s.cpuMicros(), s.cpuShare() * 100,
