@@ -30,6 +30,7 @@ import java.util.function.Function;
  * @param redisTimeout    how long a Redis command may take before the call fails with {@code unavailable}
  *                        (default 2 s); also the time allowed to connect at start-up
  * @param security        authentication, capabilities, origins and limits (docs/security.md)
+ * @param ops             metrics, health, drain and the admin page (README, "Operate")
  */
 public record HeraldConfig(
         int historySize,
@@ -47,7 +48,8 @@ public record HeraldConfig(
         String engine,
         String redisUrl,
         Duration redisTimeout,
-        SecuritySettings security) {
+        SecuritySettings security,
+        OpsSettings ops) {
 
     /** The smallest {@code herald.memory.max-bytes} accepted: 64 KiB. */
     public static final long MIN_MEMORY_BYTES = 64 * 1024;
@@ -72,6 +74,7 @@ public record HeraldConfig(
                         + (redisUrl == null ? "" : "; the value given has another scheme")); // may hold a password
         require(positive(redisTimeout), "herald.redis.timeout must be > 0");
         require(security != null, "security settings missing");
+        require(ops != null, "ops settings missing");
     }
 
     /** {@code herald.engine} for the single-node in-memory engine (the default). */
@@ -103,7 +106,8 @@ public record HeraldConfig(
                 r.string("herald.engine", ENGINE_MEMORY).toLowerCase(Locale.ROOT),
                 r.string("herald.redis.url", null),
                 r.duration("herald.redis.timeout", Duration.ofSeconds(2)),
-                SecuritySettings.from(r));
+                SecuritySettings.from(r),
+                OpsSettings.from(r));
     }
 
     /** System properties first, then environment variables ({@code herald.sse.retry} -> {@code HERALD_SSE_RETRY}). */

@@ -101,12 +101,43 @@ public final class HeraldServer {
         serverErrors.setShowMessageInTitle(false);
         serverErrors.setShowOrigin(false);
         app.setAttribute(WebSocketBatching.FLUSH_ATTRIBUTE, JettyFlush.INSTANCE);
+        if (server.getThreadPool() instanceof org.eclipse.jetty.util.thread.QueuedThreadPool pool) {
+            // the container's request threads, for {ctx}/metrics (dev.herald.ops.OpsLifecycle); JDK types only
+            app.setAttribute(THREADS, (java.util.function.Supplier<java.util.Map<String, Number>>) () -> java.util.Map.of(
+                    "min", pool.getMinThreads(), "max", pool.getMaxThreads(), "current", pool.getThreads(),
+                    "busy", pool.getBusyThreads(), "idle", pool.getIdleThreads(), "queue", pool.getQueueSize()));
+        }
         server.setHandler(app);
         server.setErrorHandler(serverErrors);
-        server.setStopAtShutdown(true);
+        // SIGTERM (or Ctrl-C): drain first (not ready, 503 to newcomers, WebSocket 1012, SSE herald-reconnect,
+        // long-polls answered; at most herald.drain.timeout), then stop Jetty. One hook, so the two happen in order
+        server.setStopAtShutdown(false);
         server.setStopTimeout(5000);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> drainThenStop(server, app), "herald-shutdown"));
         server.start();
         return server;
+    }
+
+    /** The context attribute through which the web application offers its drain (dev.herald.ops.OpsLifecycle). */
+    static final String DRAIN = "dev.herald.drain";
+    /** The context attribute through which the runner offers its thread pool's figures. */
+    static final String THREADS = "dev.herald.container.threads";
+
+    /** Drains the application (if it is up and offers a drain), then stops the server. */
+    static void drainThenStop(Server server, WebAppContext app) {
+        try {
+            if (app.isAvailable() && app.getServletContext().getAttribute(DRAIN) instanceof Runnable drain) {
+                Thread.currentThread().setContextClassLoader(app.getClassLoader()); // CDI looks there
+                drain.run();
+            }
+        } catch (RuntimeException e) {
+            System.err.println("Herald: drain failed: " + e);
+        }
+        try {
+            server.stop();
+        } catch (Exception e) {
+            System.err.println("Herald: stop failed: " + e);
+        }
     }
 
     private static Path bundledWar() throws IOException {
