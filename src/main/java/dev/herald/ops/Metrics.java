@@ -27,7 +27,12 @@ final class Metrics {
                     + "the class path (add it to serve {ctx}/metrics)");
             return null;
         }
-        return new HeraldMetrics(bus, engine);
+        try {
+            return new HeraldMetrics(bus, engine);
+        } catch (RuntimeException | LinkageError e) { // another Micrometer than the one Herald was built with
+            LOG.log(System.Logger.Level.WARNING, "metrics off: Micrometer failed to start", e);
+            return null;
+        }
     }
 
     static String scrape(Object metrics) {

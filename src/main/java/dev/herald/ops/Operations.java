@@ -224,9 +224,12 @@ public class Operations {
         List<Subscriber> connections = bus.connections();
         Map<String, Integer> byTransport = new TreeMap<>(Map.of("ws", 0, "sse", 0, "poll", 0));
         for (Subscriber s : connections) {
-            byTransport.merge(s.transportName(), 1, Integer::sum);
+            if (!"java".equals(s.transportName())) { // clients only; in-process listeners are the application's
+                byTransport.merge(s.transportName(), 1, Integer::sum);
+            }
         }
-        Map<String, Integer> subscribers = bus.channelSubscribers();
+        Map<String, Integer> subscribers = new java.util.HashMap<>(bus.channelSubscribers());
+        subscribers.keySet().removeIf(c -> c.startsWith(dev.herald.core.Names.SYSTEM_PREFIX)); // the page's own
         Map<String, Double> r = rates;
         List<String> busiest = new ArrayList<>(subscribers.keySet());
         for (String c : r.keySet()) {

@@ -60,6 +60,10 @@ public final class OpsProbe implements Probe {
 
     @Override
     public void published(String transport, Envelope envelope) {
+        if (envelope.channel().startsWith(dev.herald.core.Names.SYSTEM_PREFIX)) {
+            next.published(transport, envelope); // the admin snapshots: counted in the metrics, not in the totals
+            return;
+        }
         publishes.increment();
         LongAdder n = channelPublishes.get(envelope.channel());
         if (n == null && channelPublishes.size() < MAX_CHANNELS) {
@@ -79,7 +83,9 @@ public final class OpsProbe implements Probe {
 
     @Override
     public void delivered(String transport, Envelope envelope, long latencyMillis) {
-        deliveries.increment();
+        if (!envelope.channel().startsWith(dev.herald.core.Names.SYSTEM_PREFIX)) {
+            deliveries.increment();
+        }
         next.delivered(transport, envelope, latencyMillis);
     }
 

@@ -10,6 +10,8 @@ import dev.herald.core.Subscriber;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -64,6 +66,14 @@ public final class HeraldMetrics implements Probe, AutoCloseable {
         this.engine = engine;
         // no pause detector: the default one runs a thread of its own, which an undeploy would leave behind
         registry.config().pauseDetector(new io.micrometer.core.instrument.distribution.pause.NoPauseDetector());
+        // two of Micrometer's JVM names break Prometheus' naming rules (promtool check metrics): a count that is a
+        // gauge, and a unit abbreviated (process_cpu_usage and the GC and thread metrics remain)
+        registry.config().meterFilter(new MeterFilter() {
+            @Override
+            public Meter.Id map(Meter.Id id) {
+                return "system.cpu.count".equals(id.getName()) ? id.withName("system.cpus") : id;
+            }
+        }).meterFilter(MeterFilter.denyNameStartsWith("process.cpu.time"));
         for (String t : new String[] {"ws", "sse", "poll"}) {
             gaugeOf(t); // present (at 0) from the start, so that a query never finds nothing
             counter("herald.publishes", "Messages published, by the publisher's transport", "transport", t);
@@ -81,7 +91,7 @@ public final class HeraldMetrics implements Probe, AutoCloseable {
         queueDepth = DistributionSummary.builder("herald.subscriber.queue.depth")
                 .description("Messages waiting in each connection's outgoing queue, sampled every few seconds")
                 .baseUnit("messages")
-                .serviceLevelObjectives(0, 1, 10, 100, 1000, 4096, 16384)
+                .serviceLevelObjectives(1, 10, 100, 1000, 4096, 16384)
                 .register(registry);
         Gauge.builder("herald.subscriber.queue.depth.max", queueDepthMax, AtomicLong::get)
                 .description("The longest outgoing queue at the last sample").baseUnit("messages")
