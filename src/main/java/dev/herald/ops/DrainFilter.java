@@ -14,9 +14,9 @@ import java.io.IOException;
 /**
  * While the node drains ({@link Bus#draining}), refuses every new request to Herald's endpoints ({@code /sse},
  * {@code /poll}, {@code /api/*}, {@code /ws}, {@code /demo/*}) with 503 {@code unavailable} and
- * {@code Retry-After: 1}, so that a load balancer or the client tries another node. A WebSocket handshake that a
- * container upgrades before any filter runs (Jetty does) is accepted and closed at once with 1012 instead
- * ({@link Bus#connect}). Container threads; stateless.
+ * {@code Retry-After: 1}, so that a load balancer or the client tries another node; WebSocket handshakes included
+ * (tested on Jetty). On a container that upgrades a handshake before any filter runs, the WebSocket opens and is
+ * closed at once with 1012 instead ({@link Bus#connect}). Container threads; stateless.
  */
 public class DrainFilter extends HttpFilter {
     private static final long serialVersionUID = 1L;
