@@ -196,6 +196,9 @@ public record HeraldConfig(
                 if (s.startsWith("pt") || s.startsWith("p")) {
                     return Duration.parse(v.toUpperCase(Locale.ROOT));
                 }
+                if (s.chars().allMatch(Character::isDigit)) {
+                    return Duration.ofMillis(Long.parseLong(s)); // a bare number (0 included) is ms
+                }
                 if (s.endsWith("ms")) {
                     return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
                 }

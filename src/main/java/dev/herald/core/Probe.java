@@ -8,7 +8,7 @@ package dev.herald.core;
  * <p><b>Threads and cost.</b> Methods are called on the thread doing the work: a container thread (a request, a
  * WebSocket frame), a fan-out thread (deliveries, closes), the engine's threads never. They are called often
  * ({@link #delivered} once per envelope written to a connection), so an implementation must be thread-safe, must not
- * block, must not throw (a throw is caught and logged once, and the work goes on) and should cost no more than a few
+ * block, must not throw (a throw is caught and logged at DEBUG, and the work goes on) and should cost no more than a few
  * counter increments. Calls for one connection come in order ({@link #opened} first, {@link #closed} last).
  *
  * <p>{@code transport} is a {@link Transport#name()}: {@code ws}, {@code sse}, {@code poll}, {@code java}; for

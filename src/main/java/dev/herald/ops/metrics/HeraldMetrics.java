@@ -55,6 +55,9 @@ public final class HeraldMetrics implements Probe, AutoCloseable {
     private final Map<String, AtomicLong> open = new ConcurrentHashMap<>();
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
     private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+    /** The per-delivery meters, by transport: looked up once per delivery without building a key. */
+    private final Map<String, Counter> deliveries = new ConcurrentHashMap<>();
+    private final Map<String, Timer> latencies = new ConcurrentHashMap<>();
     private final DistributionSummary queueDepth;
     private final AtomicLong queueDepthMax = new AtomicLong();
 
@@ -199,12 +202,19 @@ public final class HeraldMetrics implements Probe, AutoCloseable {
 
     @Override
     public void delivered(String transport, Envelope envelope, long latencyMillis) {
-        counter("herald.deliveries", "Messages written to subscribers, by transport", "transport", transport)
-                .increment();
-        timer("latency|" + transport, k -> Timer.builder("herald.delivery.latency")
-                .description("From publish (the envelope's ts) to the write to a subscriber completing")
-                .tags(Tags.of("transport", transport)).serviceLevelObjectives(LATENCY_BUCKETS)
-                .register(registry)).record(Math.max(0, latencyMillis), TimeUnit.MILLISECONDS);
+        Counter c = deliveries.get(transport);
+        if (c == null) {
+            c = deliveries.computeIfAbsent(transport, t -> counter("herald.deliveries",
+                    "Messages written to subscribers, by transport", "transport", t));
+        }
+        c.increment();
+        Timer t = latencies.get(transport);
+        if (t == null) {
+            t = latencies.computeIfAbsent(transport, x -> Timer.builder("herald.delivery.latency")
+                    .description("From publish (the envelope's ts) to the write to a subscriber completing")
+                    .tags(Tags.of("transport", x)).serviceLevelObjectives(LATENCY_BUCKETS).register(registry));
+        }
+        t.record(Math.max(0, latencyMillis), TimeUnit.MILLISECONDS);
     }
 
     @Override
