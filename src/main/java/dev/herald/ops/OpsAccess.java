@@ -9,6 +9,7 @@ import java.security.MessageDigest;
 /**
  * Who may read {@code {ctx}/metrics} and use {@code {ctx}/admin/} (README, "Operate"). Allowed, first match:
  * <ol>
+ *   <li>the request came in on the standalone runner's operations port ({@code --ops-port});</li>
  *   <li>{@code herald.ops.token} is set and the request presents it: {@code Authorization: Bearer TOKEN}, or
  *   {@code ?token=TOKEN} (the admin page, opened from a browser's address bar);</li>
  *   <li>{@code herald.ops.role} is set and the container's user has that role;</li>
@@ -29,6 +30,10 @@ public final class OpsAccess {
 
     /** Whether {@code request} may see the operations endpoints. */
     public boolean allows(HttpServletRequest request) {
+        java.util.function.IntSupplier opsPort = OpsLifecycle.opsPort(request.getServletContext());
+        if (opsPort != null && request.getLocalPort() == opsPort.getAsInt()) {
+            return true;
+        }
         if (token != null) {
             String presented = bearer(request.getHeader("Authorization"));
             if (presented == null) {

@@ -24,6 +24,14 @@ public class OpsLifecycle implements ServletContextListener {
     public static final String DRAIN = "dev.herald.drain";
     /** The context attribute the standalone runner fills with its thread pool's figures. */
     public static final String THREADS = "dev.herald.container.threads";
+    /** The context attribute with the standalone runner's operations port ({@code --ops-port}), an IntSupplier. */
+    public static final String OPS_PORT = "dev.herald.ops.port";
+
+    /** The operations port the runner offers through {@code context}, or null. */
+    static java.util.function.IntSupplier opsPort(jakarta.servlet.ServletContext context) {
+        return context != null && context.getAttribute(OPS_PORT) instanceof java.util.function.IntSupplier port ? port
+                : null;
+    }
 
     @Override
     @SuppressWarnings("unchecked")

@@ -20,10 +20,13 @@ import dev.herald.transport.ws.WebSocketBatching;
  * at context {@code /}. Packaged as {@code target/herald-standalone.jar}, with the WAR inside it.
  *
  * <pre>
- * java -jar herald-standalone.jar [--port N] [--host ADDRESS] [--war PATH]
+ * java -jar herald-standalone.jar [--port N] [--host ADDRESS] [--war PATH] [--ops-port N [--ops-host ADDRESS]]
  * </pre>
  * The port comes from {@code --port}, else the {@code PORT} environment variable, else 8080 ({@code 0} picks a free
- * one). Prints {@code Herald started at http://localhost:PORT/} once it serves.
+ * one). Prints {@code Herald started at http://localhost:PORT/} once it serves. {@code --ops-port} (or the setting
+ * {@code herald.ops.port}, {@code HERALD_OPS_PORT}) adds a second
+ * port (on {@code --ops-host}, default 127.0.0.1) where {@code /metrics} and {@code /admin/} answer every client
+ * (README, "Operate"): keep it off the public network. On SIGTERM the application drains before Jetty stops.
  */
 public final class HeraldServer {
     private HeraldServer() {
@@ -34,13 +37,22 @@ public final class HeraldServer {
         int port = env == null || env.isBlank() ? 8080 : Integer.parseInt(env.trim());
         String host = null;
         Path war = null;
+        int opsPort = -1;
+        String opsHost = "127.0.0.1";
+        String opsSetting = System.getProperty("herald.ops.port", System.getenv("HERALD_OPS_PORT"));
+        if (opsSetting != null && !opsSetting.isBlank()) {
+            opsPort = Integer.parseInt(opsSetting.trim());
+        }
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
+                case "--ops-port" -> opsPort = Integer.parseInt(args[++i]);
+                case "--ops-host" -> opsHost = args[++i];
                 case "--port" -> port = Integer.parseInt(args[++i]);
                 case "--host" -> host = args[++i];
                 case "--war" -> war = Path.of(args[++i]);
                 case "--help", "-h" -> {
-                    System.out.println("usage: java -jar herald-standalone.jar [--port N] [--host ADDRESS] [--war PATH]");
+                    System.out.println("usage: java -jar herald-standalone.jar [--port N] [--host ADDRESS] [--war PATH]"
+                            + " [--ops-port N [--ops-host ADDRESS]]");
                     return;
                 }
                 default -> throw new IllegalArgumentException("unknown option " + args[i] + " (try --help)");
@@ -48,7 +60,7 @@ public final class HeraldServer {
         }
         Server server;
         try {
-            server = start(host, port, war == null ? bundledWar() : war);
+            server = start(host, port, war == null ? bundledWar() : war, opsHost, opsPort);
         } catch (Exception e) {
             // a bad setting or an unreachable Redis: say so in one line after the container's own report
             System.err.println("Herald did not start: " + reason(e));
@@ -57,6 +69,10 @@ public final class HeraldServer {
         }
         int actual = ((ServerConnector) server.getConnectors()[0]).getLocalPort();
         System.out.println("Herald started at http://localhost:" + actual + "/");
+        if (server.getConnectors().length > 1) {
+            System.out.println("Herald operations at http://" + opsHost + ":"
+                    + ((ServerConnector) server.getConnectors()[1]).getLocalPort() + "/metrics and /admin/");
+        }
         System.out.flush();
         server.join();
     }
@@ -75,11 +91,26 @@ public final class HeraldServer {
 
     /** Starts Jetty with the WAR at {@code /}; {@code host} null listens on every interface. */
     public static Server start(String host, int port, Path war) throws Exception {
+        return start(host, port, war, null, -1);
+    }
+
+    /**
+     * As {@link #start(String, int, Path)}, with an operations port when {@code opsPort >= 0} (0: a free one) on
+     * {@code opsHost}: the application lets every request that came in on it see {@code /metrics} and {@code /admin/}.
+     */
+    public static Server start(String host, int port, Path war, String opsHost, int opsPort) throws Exception {
         Server server = new Server();
         ServerConnector connector = new ServerConnector(server);
         connector.setHost(host);
         connector.setPort(port);
         server.addConnector(connector);
+        ServerConnector ops = null;
+        if (opsPort >= 0) {
+            ops = new ServerConnector(server);
+            ops.setHost(opsHost);
+            ops.setPort(opsPort);
+            server.addConnector(ops);
+        }
 
         WebAppContext app = new WebAppContext();
         app.setContextPath("/");
@@ -111,6 +142,11 @@ public final class HeraldServer {
         server.setErrorHandler(serverErrors);
         // SIGTERM (or Ctrl-C): drain first (not ready, 503 to newcomers, WebSocket 1012, SSE herald-reconnect,
         // long-polls answered; at most herald.drain.timeout), then stop Jetty. One hook, so the two happen in order
+        if (ops != null) {
+            ServerConnector opsConnector = ops;
+            // the port is known once Jetty has opened it: a supplier, read by dev.herald.ops on each request
+            app.setAttribute(OPS_PORT, (java.util.function.IntSupplier) opsConnector::getLocalPort);
+        }
         server.setStopAtShutdown(false);
         server.setStopTimeout(5000);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> drainThenStop(server, app), "herald-shutdown"));
@@ -122,6 +158,8 @@ public final class HeraldServer {
     static final String DRAIN = "dev.herald.drain";
     /** The context attribute through which the runner offers its thread pool's figures. */
     static final String THREADS = "dev.herald.container.threads";
+    /** The context attribute through which the runner names its operations port (an IntSupplier). */
+    static final String OPS_PORT = "dev.herald.ops.port";
 
     /** Drains the application (if it is up and offers a drain), then stops the server. */
     static void drainThenStop(Server server, WebAppContext app) {

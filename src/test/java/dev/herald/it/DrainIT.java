@@ -76,6 +76,25 @@ class DrainIT {
     }
 
     @Test
+    void theRunnersOperationsPortOpensMetricsAndAdminToEveryClient() throws Exception {
+        assumeTrue(HeraldTarget.embedded(), "starts a node of its own");
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        try (HeraldTarget.Standalone node = HeraldTarget.startAnother("herald-it-ops-port", "-Dherald.ticker=false",
+                "-Dherald.ops.port=" + port)) {
+            OpsNode main = new OpsNode(node.base());
+            OpsNode ops = new OpsNode(java.net.URI.create("http://127.0.0.1:" + port + "/"));
+            assertThat(main.get("metrics", "X-Forwarded-For", "203.0.113.7").statusCode()).isEqualTo(403);
+            HttpResponse<String> metrics = ops.get("metrics", "X-Forwarded-For", "203.0.113.7");
+            assertThat(metrics.statusCode()).isEqualTo(200);
+            assertThat(metrics.body()).contains("herald_connections{transport=\"ws\"}");
+            assertThat(ops.get("admin/stats", "X-Forwarded-For", "203.0.113.7").statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void sigtermDrainsBeforeTheProcessExits() throws Exception {
         assumeTrue(HeraldTarget.embedded(), "stops a node of its own");
         HeraldTarget.Standalone node = HeraldTarget.startAnother("herald-it-sigterm", "-Dherald.ticker=false");
