@@ -76,7 +76,7 @@ public class AdminServlet extends HttpServlet {
                 response.setContentType(path.endsWith(".js") ? "text/javascript; charset=utf-8"
                         : "text/html; charset=utf-8");
                 response.setHeader("Cache-Control", "no-cache");
-                response.setHeader("Content-Security-Policy", "default-src 'self'; connect-src 'self' ws: wss:; "
+                response.setHeader("Content-Security-Policy", "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; "
                         + "style-src 'self' 'unsafe-inline'");
                 response.setContentLength(bytes.length);
                 response.getOutputStream().write(bytes);
