@@ -424,6 +424,29 @@ class Connection {
     this._retryTimer = setTimeout(() => this._connect(), delay);
   }
 
+  /**
+   * The server is draining for a restart (WebSocket close 1012, SSE `herald-reconnect`, a poll answer with
+   * `reconnect`; protocol section 9): reconnect at once, without backoff, on the same transport, resuming every
+   * channel (another node takes it). A transport told so before it was ever up falls back to the backoff, so that a
+   * draining node answering again is not hammered.
+   */
+  _restart(t, reason) {
+    if (t !== this._transport) return;
+    if (!t.up) {
+      this._down(t, reason);
+      return;
+    }
+    t.close();
+    this._transport = null;
+    this._stopUpgrade();
+    this._unsend();
+    if (this._state === 'closed') return;
+    this._state = 'reconnecting';
+    this._shown = null;
+    this._emit('state', { state: this._state, transport: null, reason, retryIn: 0 });
+    this._connect();
+  }
+
   /** Publishes sent and not acknowledged (and not in an HTTP request still running) are sent again. */
   _unsend() {
     for (const item of this._outbox) {
@@ -690,7 +713,10 @@ class WsTransport {
       conn._up(this);
       this.frame(f);
     };
-    this.ws.onclose = () => conn._down(this, 'closed');
+    this.ws.onclose = event => {
+      if (event?.code === 1012) conn._restart(this, 'service restart'); // a draining node: reconnect at once
+      else conn._down(this, 'closed');
+    };
   }
 
   /** A WebSocket can always be probed (upgrade): a ping and its pong prove it. */
@@ -881,6 +907,11 @@ class SseTransport extends ReceiveOnlyTransport {
       alive();
       conn._adopt(event.lastEventId); // the positions of channels that have had no message yet
     });
+    es.addEventListener('herald-reconnect', () => {
+      es.onerror = null; // the draining node ends the stream now: reconnect at once, resuming (section 9)
+      es.close();
+      conn._restart(this, 'service restart');
+    });
     es.addEventListener('herald-error', event => {
       // the stream's token expired (section 6): reopen with a fresh one, resuming where it stopped
       const error = JSON.parse(event.data);
@@ -974,6 +1005,7 @@ class PollTransport extends ReceiveOnlyTransport {
       for (const gap of answer.gaps) conn._gap(gap);
       for (const envelope of answer.messages) conn._envelope(envelope);
       conn._adopt(answer.cursor);
+      if (answer.reconnect) conn._restart(this, 'service restart'); // a draining node (section 9)
     }
   }
 

@@ -356,6 +356,23 @@ public final class RedisBroker implements Broker {
         }
     }
 
+    /** Not connected (both connections: commands and pub/sub), or no answer to a PING within the timeout. */
+    @Override
+    public String unreachable() {
+        if (!link.connection().isOpen() || !link.pubsub().isOpen()) {
+            return "Redis is not connected";
+        }
+        try {
+            link.base().ping().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            return "Redis does not answer: " + rootMessage(e);
+        }
+    }
+
     @Override
     public void close() {
         link.close();
