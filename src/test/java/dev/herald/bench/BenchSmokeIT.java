@@ -87,10 +87,10 @@ class BenchSmokeIT {
                 assertThat(open.published()).isEqualTo(10);
                 assertThat(open.delivered()).isEqualTo(100);
                 assertThat(open.lost() + open.duplicates() + open.publishErrors() + open.connectionErrors()).isZero();
-                // one command from a client per publish (the EVALSHA), and the script's one PUBLISH reaching both nodes
+                // one command from a client per publish (the EVALSHA), and the script's one SPUBLISH reaching both nodes
                 assertThat(openCost.clientCalls()).as(openCost.perUnit(1)).isEqualTo(10);
                 assertThat(openCost.calls("evalsha")).isEqualTo(10);
-                assertThat(openCost.calls("publish")).isEqualTo(10);
+                assertThat(openCost.calls("spublish")).isEqualTo(10);
 
                 before = probe.snapshot();
                 LoadGenerator.Outcome closed = gen.closedLoop(Duration.ofMillis(200), 4, LoadGenerator.UsageProbe.NONE);

@@ -34,9 +34,12 @@ final class RedisAlone {
     /** {@link Saturation}: redis-benchmark against {@code redis}, Redis' CPU read around it. */
     static Saturation run(RedisServer redis, RedisProbe probe, int subscribers, int publishes)
             throws IOException, InterruptedException {
-        String script;
-        try (var in = RedisAlone.class.getResourceAsStream("/dev/herald/engine/redis/publish.lua")) {
-            script = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        // as RedisBroker loads it: floor.lua (the epoch functions) then publish.lua
+        String script = "";
+        for (String part : new String[] {"floor.lua", "publish.lua"}) {
+            try (var in = RedisAlone.class.getResourceAsStream("/dev/herald/engine/redis/" + part)) {
+                script += new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            }
         }
         redis.command("SCRIPT", "LOAD", script);
         String sha;
@@ -51,7 +54,7 @@ final class RedisAlone {
         try {
             for (int i = 0; i < subscribers; i++) {
                 listeners.add(new ProcessBuilder(tool("redis-cli"), "-p", Integer.toString(redis.port()),
-                        "subscribe", "{herald:bench}:live").redirectErrorStream(true)
+                        "ssubscribe", "{herald:bench}:live").redirectErrorStream(true)
                         .redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
             }
             awaitSubscribers(probe, subscribers);
@@ -60,7 +63,7 @@ final class RedisAlone {
             List<String> cmd = List.of(tool("redis-benchmark"), "-h", "127.0.0.1", "-p",
                     Integer.toString(redis.port()), "-c", "50", "-n", Integer.toString(publishes), "-r", "10000",
                     "--csv", "evalsha", sha, "2", channel + ":meta", channel + ":history", "abcdefgh", tail, "1000",
-                    "3600000", "90000000", channel + ":live");
+                    "3600000", "90000000", channel + ":live", "", "0", "", "120000");
             RedisProbe.Snapshot before = probe.snapshot();
             long start = System.nanoTime();
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();

@@ -17,14 +17,18 @@ import java.util.TreeMap;
  * pub/sub messages sent ({@code INFO stats}). Two snapshots around a phase give what the phase cost Redis.
  *
  * <p>Redis 7 counts a command a Lua script issues ({@code redis.call}) in commandstats like one a client sent: the
- * {@code HINCRBY}, {@code ZADD} and {@code PUBLISH} of Herald's publish script show up once per publish beside the
+ * {@code HINCRBY}, {@code ZADD} and {@code SPUBLISH} of Herald's publish script show up once per publish beside the
  * {@code EVALSHA} that carried them. Round trips are therefore the calls of commands only a client can send
  * ({@link Snapshot#clientCalls}); the rest are listed so a reader can check nothing else ran.
  */
 final class RedisProbe {
-    /** Commands Herald's scripts ({@code publish.lua}, {@code history.lua}) issue from inside Redis. */
-    static final java.util.Set<String> SCRIPT_COMMANDS = java.util.Set.of("hget", "hset", "hincrby", "del", "zadd",
-            "zremrangebyrank", "zremrangebyscore", "zrangebyscore", "zrange", "zcard", "pexpire", "publish", "exists");
+    /**
+     * Commands Herald's scripts ({@code publish.lua}, {@code history.lua}, {@code presence.lua}) issue from inside
+     * Redis.
+     */
+    static final java.util.Set<String> SCRIPT_COMMANDS = java.util.Set.of("hget", "hset", "hdel", "hgetall",
+            "hincrby", "del", "get", "set", "zadd", "zrem", "zremrangebyrank", "zremrangebyscore", "zrangebyscore",
+            "zrange", "zcard", "pexpire", "publish", "spublish", "exists", "time");
     private final int port;
 
     RedisProbe(int port) {
@@ -126,13 +130,13 @@ final class RedisProbe {
         }
     }
 
-    /** {@code PUBSUB NUMSUB channel}: the connections subscribed to it. */
+    /** {@code PUBSUB SHARDNUMSUB channel}: the connections subscribed to the shard channel (Herald's live channels). */
     long numsub(String channel) throws IOException {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
             s.setSoTimeout(10_000);
             byte[] name = channel.getBytes(StandardCharsets.UTF_8);
-            String cmd = "*3\r\n$6\r\nPUBSUB\r\n$6\r\nNUMSUB\r\n$" + name.length + "\r\n" + channel + "\r\n";
+            String cmd = "*3\r\n$6\r\nPUBSUB\r\n$11\r\nSHARDNUMSUB\r\n$" + name.length + "\r\n" + channel + "\r\n";
             s.getOutputStream().write(cmd.getBytes(StandardCharsets.UTF_8));
             s.getOutputStream().flush();
             InputStream in = new BufferedInputStream(s.getInputStream());
@@ -142,7 +146,7 @@ final class RedisProbe {
                     return Long.parseLong(line.substring(1));
                 }
                 if (line.startsWith("-")) {
-                    throw new IOException("PUBSUB NUMSUB answered " + line);
+                    throw new IOException("PUBSUB SHARDNUMSUB answered " + line);
                 }
             }
         }
