@@ -101,6 +101,14 @@ public interface Broker extends AutoCloseable {
         public static final Usage UNKNOWN = new Usage(-1, -1, -1, 0);
     }
 
+    /**
+     * The engine's presence record ({@link PresenceManager}), made with the broker and closed with it; the same
+     * instance on every call. {@link PresenceManager#NONE} for an engine without presence.
+     */
+    default PresenceManager presence() {
+        return PresenceManager.NONE;
+    }
+
     /** Releases threads and connections. */
     @Override
     void close();

@@ -86,6 +86,7 @@ public final class RedisBroker implements Broker {
     private final ReentrantLock sending = new ReentrantLock();
     private final long idempotencyWindowMillis;
     private volatile Listener listener = e -> { };
+    private volatile RedisPresence presence;
 
     private RedisBroker(RedisLink link, Retention retention, Duration idempotencyWindow, Duration timeout,
                         Clock clock) {
@@ -97,6 +98,7 @@ public final class RedisBroker implements Broker {
         this.publishSha = link.scripts().digest(PUBLISH);
         this.historySha = link.scripts().digest(HISTORY);
         link.pubsub().addListener(new Dispatcher());
+        this.presence = new RedisPresence(link, timeout, RedisPresence.DEFAULT_TTL);
         if (link.cluster()) {
             link.client().getResources().eventBus().get()
                     .filter(ConnectionActivatedEvent.class::isInstance)
@@ -354,8 +356,21 @@ public final class RedisBroker implements Broker {
         }
     }
 
+    /** Presence across nodes, on this broker's connections (see {@link RedisPresence}). */
+    @Override
+    public RedisPresence presence() {
+        return presence;
+    }
+
+    /** For tests: presence whose entries expire {@code ttl} after their node's last refresh (15 s otherwise). */
+    void presenceTtl(Duration ttl) {
+        presence.close();
+        presence = new RedisPresence(link, timeout, ttl);
+    }
+
     @Override
     public void close() {
+        presence.close();
         link.close();
     }
 
@@ -721,7 +736,7 @@ public final class RedisBroker implements Broker {
         return new String(c);
     }
 
-    private static String script(String name) {
+    static String script(String name) {
         try (InputStream in = RedisBroker.class.getResourceAsStream(name)) {
             if (in == null) {
                 throw new IllegalStateException(name + " is missing beside " + RedisBroker.class.getName());
