@@ -35,7 +35,7 @@ import java.util.function.Function;
  * @param redisStartupWait how long start-up keeps trying to reach Redis before it fails (default 0: at once)
  * @param idempotencyWindow how long a publish's idempotency key is remembered, from that publish (default 2 min)
  * @param namespaces      the declared channel namespaces by name ({@code herald.namespaces}, each set by
- *                        {@code herald.ns.<name>.*}; default none)
+ *                        {@code herald.ns.<name>.*}; default {@code chat}, with presence and join/leave on)
  * @param security        authentication, capabilities, origins and limits (docs/security.md)
  */
 public record HeraldConfig(
@@ -93,6 +93,7 @@ public record HeraldConfig(
             require(n.maxMessageBytes() >= 1024 && n.maxMessageBytes() <= maxMessageBytes,
                     at + "max-message-bytes must be between 1024 and herald.max-message-bytes (" + maxMessageBytes
                             + ")");
+            require(n.presence() || !n.joinLeave(), at + "join-leave=true needs " + at + "presence=true");
         }
         require(redisStartupWait != null && !redisStartupWait.isNegative(), "herald.redis.startup-wait must be >= 0");
         require(security != null, "security settings missing");
@@ -146,6 +147,18 @@ public record HeraldConfig(
         return n == null ? maxMessageBytes : n.maxMessageBytes();
     }
 
+    /** Whether the channel's subscriptions are listed in its presence: its namespace's {@code presence}. */
+    public boolean presence(String channel) {
+        Namespace n = namespace(channel);
+        return n != null && n.presence();
+    }
+
+    /** Whether the channel's subscriptions may ask for join/leave events: its namespace's {@code join-leave}. */
+    public boolean joinLeave(String channel) {
+        Namespace n = namespace(channel);
+        return n != null && n.joinLeave();
+    }
+
     /** History size and age per channel: its namespace's, else the global {@code herald.history.*}. */
     public Retention retention() {
         if (namespaces.isEmpty()) {
@@ -172,7 +185,7 @@ public record HeraldConfig(
     /** {@code herald.namespaces} and each one's {@code herald.ns.<name>.*}, the global settings as defaults. */
     private static java.util.Map<String, Namespace> namespaces(Reader r) {
         java.util.Map<String, Namespace> all = new java.util.LinkedHashMap<>();
-        String list = r.string("herald.namespaces", "");
+        String list = r.string("herald.namespaces", Namespace.CHAT);
         for (String raw : list.split(",")) {
             String name = raw.trim();
             if (name.isEmpty()) {
@@ -186,7 +199,9 @@ public record HeraldConfig(
                     r.integer(at + "history.size", r.integer("herald.history.size", 1000)),
                     r.duration(at + "history.ttl", r.duration("herald.history.ttl", Duration.ofHours(1))),
                     r.integer(at + "max-message-bytes", r.integer("herald.max-message-bytes", 1024 * 1024)),
-                    r.bool(at + "publish", true)));
+                    r.bool(at + "publish", true),
+                    r.bool(at + "presence", Namespace.CHAT.equals(name)),
+                    r.bool(at + "join-leave", r.bool(at + "presence", Namespace.CHAT.equals(name)))));
         }
         return all;
     }

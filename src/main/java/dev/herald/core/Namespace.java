@@ -16,13 +16,26 @@ import java.time.Duration;
  * @param clientPublish   whether clients may publish on its channels, as their capabilities allow ({@code true}), or
  *                        only the application's Java code ({@code false}: clients get {@code forbidden} whatever
  *                        their token) ({@code herald.ns.<name>.publish})
+ * @param presence        whether every subscription of its channels is listed in their presence
+ *                        ({@code herald.ns.<name>.presence}; default {@code true} for {@code chat}, else {@code false})
+ * @param joinLeave       whether subscriptions that ask for them get {@code join}/{@code leave} events
+ *                        ({@code herald.ns.<name>.join-leave}; default: as {@code presence}; needs {@code presence})
  */
 public record Namespace(String name, int historySize, Duration historyTtl, int maxMessageBytes,
-                        boolean clientPublish) {
+                        boolean clientPublish, boolean presence, boolean joinLeave) {
+
+    /** A namespace without presence (as before presence existed). */
+    public Namespace(String name, int historySize, Duration historyTtl, int maxMessageBytes, boolean clientPublish) {
+        this(name, historySize, historyTtl, maxMessageBytes, clientPublish, false, false);
+    }
+
+    /** The namespace that has presence and join/leave on unless configured otherwise: {@code chat}. */
+    public static final String CHAT = "chat";
 
     /** The settings each namespace may have, after {@code herald.ns.<name>.}. */
     public static final java.util.List<String> SETTINGS =
-            java.util.List.of("history.size", "history.ttl", "max-message-bytes", "publish");
+            java.util.List.of("history.size", "history.ttl", "max-message-bytes", "publish", "presence",
+                    "join-leave");
 
     /** The namespace part of a channel name: what comes before its first {@code :}, or null when it has none. */
     public static String of(String channel) {
