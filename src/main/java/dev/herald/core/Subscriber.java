@@ -86,6 +86,31 @@ public final class Subscriber {
         return id;
     }
 
+    /** Channels where this connection is listed in presence, by the client id it joined under. */
+    final Map<String, String> joined = new ConcurrentHashMap<>();
+
+    /** The transport's name ({@code ws}, {@code sse}, {@code poll}, {@code java}). */
+    String transportName() {
+        return transport.name();
+    }
+
+    /**
+     * A join or leave of a channel this connection subscribes to: queued if its subscription asked for events and is
+     * live (events during its replay are not delivered: the presence list tells the state). Never blocks.
+     */
+    void presence(PresenceEvent event) {
+        ChannelState state = channels.get(event.channel());
+        if (state == null || !state.presenceEvents || closed.get()) {
+            return;
+        }
+        synchronized (state) {
+            if (state.held != null) {
+                return;
+            }
+        }
+        send(event);
+    }
+
     public Caller caller() {
         return caller;
     }
@@ -358,5 +383,7 @@ public final class Subscriber {
         List<Envelope> held = new ArrayList<>();
         /** False when this subscription replaced an earlier one of the same channel. */
         boolean fresh;
+        /** Whether it gets join/leave events. */
+        volatile boolean presenceEvents;
     }
 }
