@@ -43,6 +43,13 @@ export interface HeraldOptions {
    * or the `expires` returned) and when the server answers `unauthorized`. A string is a fixed token.
    */
   token?: string | (() => string | { token: string; expires?: number } | Promise<string | { token: string; expires?: number }>);
+  /**
+   * Who this client is in the presence of the channels it subscribes to, when it has no token (with a token, the
+   * server uses its subject): 1 to 64 of A-Z a-z 0-9 _ . : @ -, starting with a letter or digit.
+   */
+  user?: string;
+  /** Small data shown with this client in presence (a JSON object of at most 1024 characters). */
+  info?: Record<string, unknown>;
   /** Replacements of the browser's own classes, for other environments and tests. */
   WebSocket?: typeof WebSocket;
   EventSource?: typeof EventSource;
@@ -108,6 +115,22 @@ export interface SubscribeOptions {
   since?: number;
   /** The stream `since` belongs to; if the channel's epoch differs, a reset gap comes first. */
   epoch?: string;
+  /** Ask for the channel's 'join' and 'leave' events (where its namespace has them on). Default false. */
+  presence?: boolean;
+}
+
+/** One subscriber in a channel's presence (docs/protocol.md, "Presence"). */
+export interface PresenceEntry {
+  /** The subscription's id, unique across nodes. */
+  client: string;
+  /** The token's subject, or the `user` the client chose; absent when neither. */
+  user?: string;
+  info?: Record<string, unknown>;
+}
+
+/** A subscriber joined or left a channel subscribed to with `{ presence: true }`. */
+export interface PresenceEvent extends PresenceEntry {
+  channel: string;
 }
 
 /** A refusal: the server's code (bad_channel, forbidden, …) or the client's own (timeout, queue_full, closed). */
@@ -140,6 +163,10 @@ export interface HeraldConnection {
   on(type: 'state', listener: (event: StateEvent) => void): () => void;
   on(type: 'gap', listener: (gap: Gap) => void): () => void;
   on(type: 'error', listener: (error: HeraldError) => void): () => void;
+  on(type: 'join' | 'leave', listener: (event: PresenceEvent) => void): () => void;
+
+  /** Who is subscribed to the channel, read over HTTP; rejects with a HeraldError ('not_found' where it is off). */
+  presence(channel: string): Promise<PresenceEntry[]>;
 
   /** Closes for good: no reconnect; waiting publishes reject with code 'closed'. */
   close(): void;
