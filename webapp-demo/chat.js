@@ -46,6 +46,10 @@ showConnection(herald, $('conn'));
 herald.on('state', ({ state }) => { $('banner').hidden = state !== 'reconnecting'; });
 herald.on('error', e => console.warn('herald:', e.code, e.message));
 window.herald = herald; // for the console
+// leaving the page leaves the room at once (others see "left"), even if the browser keeps the page in its
+// back/forward cache; coming back to such a page starts afresh
+addEventListener('pagehide', () => herald.close());
+addEventListener('pageshow', e => { if (e.persisted) location.reload(); });
 
 // ---- who you are ----
 
