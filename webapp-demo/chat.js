@@ -47,6 +47,10 @@ showConnection(herald, $('conn'));
 herald.on('state', ({ state }) => { $('banner').hidden = state !== 'reconnecting'; });
 herald.on('error', e => console.warn('herald:', e.code, e.message));
 window.herald = herald; // for the console
+// leaving the page leaves the room at once (others see "left"), even if the browser keeps the page in its
+// back/forward cache; coming back to such a page starts afresh
+addEventListener('pagehide', () => herald.close());
+addEventListener('pageshow', e => { if (e.persisted) location.reload(); });
 
 // ---- who you are ----
 
@@ -114,8 +118,47 @@ async function enter(name) {
     // offline: replay whatever history holds once connected
   }
   if (room !== name) return; // switched again meanwhile
-  unsubscribe = herald.subscribe(channel, onMessage, { since, epoch });
+  unsubscribe = herald.subscribe(channel, onMessage, { since, epoch, presence: true });
+  loadOnline(channel);
 }
+
+// ---- who is online (docs/protocol.md, "Presence"): the list on entering, then join/leave events ----
+
+const online = new Map(); // presence client id -> nick
+const nickOf = user => String(user || 'anonymous').replace(/^demo:/, '').slice(0, 24);
+
+function renderOnline() {
+  const nicks = [...new Set(online.values())].sort();
+  $('online').replaceChildren(...nicks.map(n => el('li', null, n)));
+  $('online-count').textContent = `(${nicks.length})`;
+}
+
+async function loadOnline(channel) {
+  online.clear();
+  renderOnline();
+  try {
+    const entries = await herald.presence(channel);
+    if (`chat:${room}` !== channel) return;
+    for (const e of entries) online.set(e.client, nickOf(e.user));
+    renderOnline();
+  } catch (e) {
+    console.warn('herald: presence', e.code, e.message);
+  }
+}
+
+herald.on('join', e => {
+  if (e.channel !== `chat:${room}`) return;
+  const known = online.has(e.client);
+  online.set(e.client, nickOf(e.user));
+  renderOnline();
+  if (!known && nickOf(e.user) !== nick) append(el('li', 'note presence', `${nickOf(e.user)} joined`));
+});
+
+herald.on('leave', e => {
+  if (e.channel !== `chat:${room}` || !online.delete(e.client)) return;
+  renderOnline();
+  if (nickOf(e.user) !== nick) append(el('li', 'note presence', `${nickOf(e.user)} left`));
+});
 
 $('join').addEventListener('submit', e => {
   e.preventDefault();

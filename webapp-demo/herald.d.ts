@@ -51,6 +51,13 @@ export interface HeraldOptions {
    * EventSource or fetch classes turn the default off.
    */
   share?: ShareMode | boolean;
+  /**
+   * Who this client is in the presence of the channels it subscribes to, when it has no token (with a token, the
+   * server uses its subject): 1 to 64 of A-Z a-z 0-9 _ . : @ -, starting with a letter or digit.
+   */
+  user?: string;
+  /** Small data shown with this client in presence (a JSON object of at most 1024 characters). */
+  info?: Record<string, unknown>;
   /** Replacements of the browser's own classes, for other environments and tests. */
   WebSocket?: typeof WebSocket;
   EventSource?: typeof EventSource;
@@ -130,6 +137,22 @@ export interface SubscribeOptions {
   since?: number;
   /** The stream `since` belongs to; if the channel's epoch differs, a reset gap comes first. */
   epoch?: string;
+  /** Ask for the channel's 'join' and 'leave' events (where its namespace has them on). Default false. */
+  presence?: boolean;
+}
+
+/** One subscriber in a channel's presence (docs/protocol.md, "Presence"). */
+export interface PresenceEntry {
+  /** The subscription's id, unique across nodes. */
+  client: string;
+  /** The token's subject, or the `user` the client chose; absent when neither. */
+  user?: string;
+  info?: Record<string, unknown>;
+}
+
+/** A subscriber joined or left a channel subscribed to with `{ presence: true }`. */
+export interface PresenceEvent extends PresenceEntry {
+  channel: string;
 }
 
 /** A refusal: the server's code (bad_channel, forbidden, …) or the client's own (timeout, queue_full, closed). */
@@ -168,6 +191,10 @@ export interface HeraldConnection {
   /** Offsets skipped on purpose while this client was behind on a conflating channel: newer values replaced them. */
   on(type: 'conflated', listener: (gap: Gap) => void): () => void;
   on(type: 'error', listener: (error: HeraldError) => void): () => void;
+  on(type: 'join' | 'leave', listener: (event: PresenceEvent) => void): () => void;
+
+  /** Who is subscribed to the channel, read over HTTP; rejects with a HeraldError ('not_found' where it is off). */
+  presence(channel: string): Promise<PresenceEntry[]>;
 
   /** Closes for good: no reconnect; waiting publishes reject with code 'closed'. */
   close(): void;

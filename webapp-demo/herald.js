@@ -229,15 +229,18 @@ class Connection {
    * Delivers the channel's messages to `onMessage(envelope)`, each once and in order; envelope is
    * {channel, offset, id, event, data, ts}. `since` replays what history holds after that offset first (0: all
    * of it; `epoch` optionally names its stream). Handlers of one channel share its position, so `since` only
-   * counts for the first. Returns a function that unsubscribes.
+   * counts for the first. `presence: true` asks for the channel's 'join' and 'leave' events (protocol section
+   * "Presence"; listen with on('join') and on('leave')); the connection options `user` (an id) and `info` (a small
+   * object) say who this subscriber is in the channel's presence when it has no token. Returns a function that
+   * unsubscribes.
    */
-  subscribe(channel, onMessage, { since = null, epoch = null } = {}) {
+  subscribe(channel, onMessage, { since = null, epoch = null, presence = false } = {}) {
     if (!CHANNEL.test(channel)) throw new HeraldError('bad_channel', `not a channel name: ${channel}`);
     if (typeof onMessage !== 'function') throw new TypeError('onMessage must be a function');
     if (this._state === 'closed') throw new HeraldError('closed', 'the connection is closed');
     let ch = this._channels.get(channel);
     if (!ch) {
-      ch = { handlers: new Set(), offset: since == null ? null : Number(since), epoch: epoch || null };
+      ch = { handlers: new Set(), offset: since == null ? null : Number(since), epoch: epoch || null, presence: !!presence };
       this._channels.set(channel, ch);
       this._transport?.subscribe(channel);
     }
@@ -282,6 +285,36 @@ class Connection {
       this._outbox.push(item);
       this._flush();
     });
+  }
+
+  /**
+   * Who is subscribed to `channel` (protocol section "Presence"): resolves with [{client, user?, info?}], read over
+   * HTTP whatever the transport; rejects with a HeraldError (e.g. 'not_found' where presence is off, 'forbidden').
+   */
+  async presence(channel) {
+    if (!CHANNEL.test(channel)) throw new HeraldError('bad_channel', `not a channel name: ${channel}`);
+    const url = new URL('api/presence', this.base);
+    url.searchParams.set('channel', channel);
+    const headers = {};
+    if (this.options.token && this._auth.token) headers.Authorization = `Bearer ${this._auth.token}`;
+    const response = await this.env.fetch(url, { headers, cache: 'no-store' });
+    const body = await response.json().catch(() => null);
+    if (!response.ok) throw new HeraldError(body?.error?.code || 'internal', body?.error?.message || `HTTP ${response.status}`);
+    return body.presence;
+  }
+
+  /** A join or leave event: emitted as 'join' / 'leave' ({channel, client, user?, info?}) if the channel asked. */
+  _presence(f) {
+    if (!this._channels.get(f.channel)?.presence) return;
+    const { type, ...event } = f;
+    this._emit(type === 'join' ? 'join' : 'leave', event);
+  }
+
+  /** The presence query parameters of an SSE or long-poll request (protocol section "Presence"). */
+  _presenceParams(url) {
+    if ([...this._channels.values()].some(ch => ch.presence)) url.searchParams.set('presence', '1');
+    if (this.options.user) url.searchParams.set('user', this.options.user);
+    if (this.options.info) url.searchParams.set('info', JSON.stringify(this.options.info));
   }
 
   /** Closes the connection for good: no reconnect; waiting publishes reject with 'closed'. */
@@ -782,6 +815,7 @@ class WsTransport {
     switch (f.type) {
       case 'message': conn._envelope(f); break;
       case 'gap': conn._gap(f); break;
+      case 'join': case 'leave': conn._presence(f); break;
       case 'subscribed': conn._subscribed(f.channel, f.offset, f.epoch); break;
       case 'ack':
         this.pending.get(f.ref)?.settle(null, { channel: f.channel, offset: f.offset, id: f.id,
@@ -823,6 +857,9 @@ class WsTransport {
   subscribe(channel) {
     const ch = this.conn._channels.get(channel);
     const frame = { type: 'subscribe', channel, ref: `s:${channel}` };
+    if (ch.presence) frame.presence = true;
+    if (this.conn.options.user) frame.user = this.conn.options.user;
+    if (this.conn.options.info) frame.info = this.conn.options.info;
     if (ch.offset != null) Object.assign(frame, { since: ch.offset }, ch.epoch ? { epoch: ch.epoch } : {});
     this.send(frame);
   }
@@ -876,6 +913,7 @@ class SseTransport extends ReceiveOnlyTransport {
     const url = new URL('sse', conn.base);
     for (const channel of channels) url.searchParams.append('channel', channel);
     url.searchParams.set('mode', 'herald');
+    conn._presenceParams(url);
     const token = this.probe ? '' : conn._token();
     if (token) url.searchParams.set('lastEventId', token);
     const o = conn.options;
@@ -902,6 +940,12 @@ class SseTransport extends ReceiveOnlyTransport {
       alive();
       conn._gap(JSON.parse(event.data));
     });
+    for (const type of ['join', 'leave']) {
+      es.addEventListener(`herald-${type}`, event => {
+        alive();
+        conn._presence({ type, ...JSON.parse(event.data) });
+      });
+    }
     es.addEventListener('herald-heartbeat', event => {
       this.interval = JSON.parse(event.data).interval;
       alive();
@@ -985,6 +1029,7 @@ class PollTransport extends ReceiveOnlyTransport {
       const token = conn._token();
       if (token) url.searchParams.set('since', token);
       if (o.token && conn._auth.token) url.searchParams.set('token', conn._auth.token);
+      conn._presenceParams(url);
       const request = this.request = new AbortController();
       // a poll the server holds is alive: after openTimeout without an answer or an error, count it as open
       const held = setTimeout(() => conn._up(this), o.openTimeout);
@@ -1004,6 +1049,7 @@ class PollTransport extends ReceiveOnlyTransport {
       conn._up(this);
       for (const gap of answer.gaps) conn._gap(gap);
       for (const envelope of answer.messages) conn._envelope(envelope);
+      for (const event of answer.presence || []) conn._presence(event);
       conn._adopt(answer.cursor);
       if (answer.reconnect) conn._restart(this, 'service restart'); // a draining node (section 9)
     }

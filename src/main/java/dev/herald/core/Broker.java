@@ -110,6 +110,14 @@ public interface Broker extends AutoCloseable {
         return null;
     }
 
+    /**
+     * The engine's presence record ({@link PresenceManager}), made with the broker and closed with it; the same
+     * instance on every call. {@link PresenceManager#NONE} for an engine without presence.
+     */
+    default PresenceManager presence() {
+        return PresenceManager.NONE;
+    }
+
     /** Releases threads and connections. */
     @Override
     void close();

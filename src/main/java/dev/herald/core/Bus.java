@@ -49,6 +49,9 @@ public class Bus {
     private ScheduledExecutorService timer;
     private Jsonb jsonb;
     private final AtomicLong ids = new AtomicLong();
+    private PresenceManager presence;
+    /** This node's part of presence client ids: random, so ids differ across nodes and restarts. */
+    private final String node = Long.toString(new java.security.SecureRandom().nextLong() & Long.MAX_VALUE, 36);
     private final Set<Subscriber> connections = ConcurrentHashMap.newKeySet();
     private volatile Probe probe = Probe.NONE;
     private volatile boolean draining;
@@ -76,7 +79,9 @@ public class Bus {
             t.setDaemon(true);
             return t;
         });
-        this.hub = new Hub(broker, fanout, threads);
+        this.presence = broker.presence();
+        this.hub = new Hub(broker, fanout, threads, presence, config::joinLeave);
+        presence.start(hub::onPresence);
         this.jsonb = JsonbBuilder.create();
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "herald-timer");
@@ -290,7 +295,29 @@ public class Bus {
      *                         unsubscribed from the channel)
      */
     public void subscribe(Subscriber s, String channel, Long since, String epoch, String ref) {
+        subscribe(s, channel, since, epoch, ref, PresenceOptions.LISTED);
+    }
+
+    /**
+     * As {@link #subscribe(Subscriber, String, Long, String, String)}, with what the subscription asks of presence
+     * (docs/protocol.md, "Presence"). On a channel whose namespace has presence on, a {@link PresenceOptions#listed}
+     * subscription joins the channel's presence once (as the token's subject when the connection is
+     * authenticated, else as {@code user}) and leaves it when it ends, on unsubscribe or disconnect. With
+     * {@link PresenceOptions#events} on a channel with join/leave on, it gets {@link PresenceEvent}s.
+     *
+     * @throws HeraldException as the other, and {@code bad_request} for a bad {@code user} or {@code info};
+     *                         {@code forbidden} when events are asked for without the {@code presence} capability
+     */
+    public void subscribe(Subscriber s, String channel, Long since, String epoch, String ref,
+                          PresenceOptions options) {
         Names.channel(channel);
+        boolean listed = options.listed() && config.presence(channel) && !"java".equals(s.transportName());
+        boolean events = options.events() && config.joinLeave(channel);
+        String user = s.caller().anonymous() ? Names.presenceUser(options.user()) : s.caller().subject();
+        String info = listed ? Names.presenceInfo(options.info()) : null;
+        if (events) {
+            authorize(s.caller(), Action.PRESENCE, channel);
+        }
         if (since != null && (since < 0 || since > StrictJson.MAX_SAFE_INTEGER)) {
             throw new HeraldException(ErrorCode.BAD_REQUEST, "since must be an integer from 0 to "
                     + StrictJson.MAX_SAFE_INTEGER);
@@ -309,7 +336,17 @@ public class Bus {
                 hub.remove(channel, s);
                 return;
             }
+            state.presenceEvents = events;
             replay(s, channel, since, epoch, ref, state);
+            if (listed && s.joined.putIfAbsent(channel, node + "-" + s.id()) == null) {
+                presence.join(channel, new PresenceEntry(node + "-" + s.id(), user, info));
+                if (s.isClosed() || !s.channels().contains(channel)) { // ended meanwhile: its end missed the join
+                    String client = s.joined.remove(channel);
+                    if (client != null) {
+                        presence.leave(channel, client);
+                    }
+                }
+            }
         } catch (RuntimeException e) { // the engine failed (unavailable): leave no half subscription behind
             unsubscribe(s, channel);
             throw e;
@@ -364,9 +401,54 @@ public class Bus {
     public boolean unsubscribe(Subscriber s, String channel) {
         if (s.end(channel)) {
             hub.remove(channel, s);
+            String client = s.joined.remove(channel);
+            if (client != null) {
+                try {
+                    presence.leave(channel, client);
+                } catch (RuntimeException e) { // the engine is down: the entry expires instead (Redis)
+                    LOG.log(System.Logger.Level.WARNING, "presence leave of " + client + " on " + channel
+                            + " failed; it leaves when it expires", e);
+                }
+            }
             return true;
         }
         return false;
+    }
+
+    /**
+     * Checks what a streaming request asks of presence before its stream starts, so that a bad {@code user} or
+     * {@code info}, or events without the {@code presence} capability, are refused with an HTTP error rather than
+     * ending a started stream.
+     *
+     * @throws HeraldException {@code bad_request}, {@code forbidden} or {@code unauthorized}
+     */
+    public void checkPresence(Caller caller, java.util.Collection<String> channels, PresenceOptions options) {
+        if (caller.anonymous()) {
+            Names.presenceUser(options.user());
+        }
+        Names.presenceInfo(options.info());
+        for (String channel : channels) {
+            if (options.events() && config.joinLeave(channel)) {
+                authorize(caller, Action.PRESENCE, channel);
+            }
+        }
+    }
+
+    /**
+     * Who is subscribed to the channel, across nodes on the Redis engine (docs/protocol.md, "Presence").
+     *
+     * @throws HeraldException {@code bad_channel}, {@code forbidden}/{@code unauthorized} without the
+     *                         {@code presence} capability, {@code not_found} when the channel's namespace has presence
+     *                         off, {@code unavailable} when the engine cannot be reached
+     */
+    public List<PresenceEntry> presence(Caller caller, String channel) {
+        Names.channel(channel);
+        authorize(caller, Action.PRESENCE, channel);
+        if (!config.presence(channel)) {
+            throw new HeraldException(ErrorCode.NOT_FOUND, "presence is off on " + channel
+                    + " (herald.ns.<namespace>.presence)");
+        }
+        return presence.list(channel);
     }
 
     private void disconnected(Subscriber s) {

@@ -35,7 +35,7 @@ import java.util.function.Function;
  * @param redisStartupWait how long start-up keeps trying to reach Redis before it fails (default 0: at once)
  * @param idempotencyWindow how long a publish's idempotency key is remembered, from that publish (default 2 min)
  * @param namespaces      the declared channel namespaces by name ({@code herald.namespaces}, each set by
- *                        {@code herald.ns.<name>.*}; default none)
+ *                        {@code herald.ns.<name>.*}; default {@code chat}, with presence and join/leave on)
  * @param security        authentication, capabilities, origins and limits (docs/security.md)
  * @param ops             metrics, health, drain and the admin page (README, "Operate")
  */
@@ -97,6 +97,7 @@ public record HeraldConfig(
             require(n.maxMessageBytes() >= 1024 && n.maxMessageBytes() <= maxMessageBytes,
                     at + "max-message-bytes must be between 1024 and herald.max-message-bytes (" + maxMessageBytes
                             + ")");
+            require(n.presence() || !n.joinLeave(), at + "join-leave=true needs " + at + "presence=true");
         }
         require(redisStartupWait != null && !redisStartupWait.isNegative(), "herald.redis.startup-wait must be >= 0");
         require(security != null, "security settings missing");
@@ -152,6 +153,18 @@ public record HeraldConfig(
         return n == null ? maxMessageBytes : n.maxMessageBytes();
     }
 
+    /** Whether the channel's subscriptions are listed in its presence: its namespace's {@code presence}. */
+    public boolean presence(String channel) {
+        Namespace n = namespace(channel);
+        return n != null && n.presence();
+    }
+
+    /** Whether the channel's subscriptions may ask for join/leave events: its namespace's {@code join-leave}. */
+    public boolean joinLeave(String channel) {
+        Namespace n = namespace(channel);
+        return n != null && n.joinLeave();
+    }
+
     /** History size and age per channel: its namespace's, else the global {@code herald.history.*}. */
     public Retention retention() {
         if (namespaces.isEmpty()) {
@@ -173,12 +186,13 @@ public record HeraldConfig(
     }
 
     /**
-     * Settings Herald ships with, below what is configured: the {@code prices} namespace (the demo ticker's
-     * {@code prices:SYMBOL} channels) conflates for slow subscribers. Setting {@code herald.namespaces} replaces the
+     * Settings Herald ships with, below what is configured: the {@code chat} namespace (presence and join/leave on:
+     * {@link Namespace#CHAT}) and the {@code prices} namespace (the demo ticker's {@code prices:SYMBOL} channels),
+     * which conflates for slow subscribers. Setting {@code herald.namespaces} replaces the
      * list; a shipped setting of a namespace applies while that namespace is declared.
      */
     static final java.util.Map<String, String> SHIPPED = java.util.Map.of(
-            "herald.namespaces", "prices",
+            "herald.namespaces", "chat,prices",
             "herald.ns.prices.slow-consumer", "conflate");
 
     private static final java.util.regex.Pattern NAMESPACE =
@@ -210,6 +224,8 @@ public record HeraldConfig(
                     r.duration(at + "history.ttl", r.duration("herald.history.ttl", Duration.ofHours(1))),
                     r.integer(at + "max-message-bytes", r.integer("herald.max-message-bytes", 1024 * 1024)),
                     r.bool(at + "publish", true),
+                    r.bool(at + "presence", Namespace.CHAT.equals(name)),
+                    r.bool(at + "join-leave", r.bool(at + "presence", Namespace.CHAT.equals(name))),
                     slowConsumer(r.string(at + "slow-consumer", "disconnect"), at),
                     r.string(at + "conflate-key", "channel")));
         }

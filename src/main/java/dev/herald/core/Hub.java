@@ -18,8 +18,21 @@ final class Hub implements Broker.Listener {
     private final ConcurrentHashMap<String, Subscriber[][]> channels = new ConcurrentHashMap<>();
     private final Broker broker;
     private final Lane[] lanes;
+    private final PresenceManager presence;
+    private final java.util.function.Predicate<String> joinLeave;
 
     Hub(Broker broker, Executor executor, int lanes) {
+        this(broker, executor, lanes, PresenceManager.NONE, c -> false);
+    }
+
+    /**
+     * @param joinLeave which channels have join/leave events: the node listens to those channels' presence events
+     *                  (through {@code presence}) while it has subscribers there
+     */
+    Hub(Broker broker, Executor executor, int lanes, PresenceManager presence,
+        java.util.function.Predicate<String> joinLeave) {
+        this.presence = presence;
+        this.joinLeave = joinLeave;
         this.broker = broker;
         this.lanes = new Lane[lanes];
         for (int i = 0; i < lanes; i++) {
@@ -39,6 +52,18 @@ final class Hub implements Broker.Listener {
         }
     }
 
+    /** A join or leave from the engine: queued to the local subscribers of its channel that asked for events. */
+    void onPresence(PresenceEvent event) {
+        Subscriber[][] byLane = channels.get(event.channel());
+        if (byLane != null) {
+            for (Subscriber[] list : byLane) {
+                for (Subscriber s : list) {
+                    s.presence(event);
+                }
+            }
+        }
+    }
+
     private int lane(Subscriber s) {
         return (int) Math.floorMod(s.id(), (long) lanes.length);
     }
@@ -48,6 +73,9 @@ final class Hub implements Broker.Listener {
         channels.compute(channel, (c, byLane) -> {
             if (byLane == null) {
                 broker.subscribe(channel);
+                if (joinLeave.test(channel)) {
+                    presence.subscribe(channel);
+                }
                 byLane = new Subscriber[lanes.length][];
                 Arrays.fill(byLane, new Subscriber[0]);
             } else {
@@ -71,6 +99,9 @@ final class Hub implements Broker.Listener {
             }
             if (total(byLane) == 1) {
                 broker.unsubscribe(channel);
+                if (joinLeave.test(channel)) {
+                    presence.unsubscribe(channel);
+                }
                 return null;
             }
             Subscriber[] next = new Subscriber[list.length - 1];

@@ -94,4 +94,52 @@ public final class Names {
         }
         return key;
     }
+
+    /** The longest client-chosen presence id: 64 characters. */
+    public static final int MAX_PRESENCE_USER = 64;
+    /** The longest presence {@code info}, as compact JSON: 1024 characters. */
+    public static final int MAX_PRESENCE_INFO = 1024;
+    private static final java.util.regex.Pattern PRESENCE_USER =
+            java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:@-]{0,63}");
+
+    /**
+     * Checks a client-chosen presence id ({@code user} member of the WebSocket subscribe frame, {@code user} query
+     * parameter): null or empty for none, else 1 to 64 of {@code A-Z a-z 0-9 _ . : @ -}, starting with a letter or
+     * digit (docs/protocol.md, "Presence").
+     *
+     * @return the id, or null for none
+     * @throws HeraldException {@code bad_request} for any other id
+     */
+    public static String presenceUser(String user) {
+        if (user == null || user.isEmpty()) {
+            return null;
+        }
+        if (!PRESENCE_USER.matcher(user).matches()) {
+            throw new HeraldException(ErrorCode.BAD_REQUEST, "user must be 1 to " + MAX_PRESENCE_USER
+                    + " of A-Z a-z 0-9 _ . : @ - starting with a letter or digit");
+        }
+        return user;
+    }
+
+    /**
+     * Checks presence {@code info}: null for none, else one JSON object of at most 1024 characters, returned compact.
+     *
+     * @throws HeraldException {@code bad_request} for anything else
+     */
+    public static String presenceInfo(String json) {
+        if (json == null || json.isEmpty()) {
+            return null;
+        }
+        if (json.length() > MAX_PRESENCE_INFO * 4) {
+            throw new HeraldException(ErrorCode.BAD_REQUEST, "info larger than " + MAX_PRESENCE_INFO);
+        }
+        String compact = StrictJson.normalise(json);
+        if (!compact.startsWith("{")) {
+            throw new HeraldException(ErrorCode.BAD_REQUEST, "info must be a JSON object");
+        }
+        if (compact.length() > MAX_PRESENCE_INFO) {
+            throw new HeraldException(ErrorCode.BAD_REQUEST, "info larger than " + MAX_PRESENCE_INFO);
+        }
+        return compact;
+    }
 }

@@ -16,6 +16,10 @@ import java.time.Duration;
  * @param clientPublish   whether clients may publish on its channels, as their capabilities allow ({@code true}), or
  *                        only the application's Java code ({@code false}: clients get {@code forbidden} whatever
  *                        their token) ({@code herald.ns.<name>.publish})
+ * @param presence        whether every subscription of its channels is listed in their presence
+ *                        ({@code herald.ns.<name>.presence}; default {@code true} for {@code chat}, else {@code false})
+ * @param joinLeave       whether subscriptions that ask for them get {@code join}/{@code leave} events
+ *                        ({@code herald.ns.<name>.join-leave}; default: as {@code presence}; needs {@code presence})
  * @param slowConsumer    what happens to a subscriber that falls behind on its channels
  *                        ({@code herald.ns.<name>.slow-consumer})
  * @param conflateKey     with {@link SlowConsumer#CONFLATE}, what makes two envelopes the same thing so that only the
@@ -24,16 +28,33 @@ import java.time.Duration;
  *                        ({@code herald.ns.<name>.conflate-key})
  */
 public record Namespace(String name, int historySize, Duration historyTtl, int maxMessageBytes,
-                        boolean clientPublish, SlowConsumer slowConsumer, String conflateKey) {
+                        boolean clientPublish, boolean presence, boolean joinLeave, SlowConsumer slowConsumer,
+                        String conflateKey) {
+
+    /** A namespace without presence and with the default slow-consumer policy ({@code disconnect}). */
+    public Namespace(String name, int historySize, Duration historyTtl, int maxMessageBytes, boolean clientPublish) {
+        this(name, historySize, historyTtl, maxMessageBytes, clientPublish, false, false);
+    }
 
     /** A namespace with the default slow-consumer policy ({@code disconnect}). */
-    public Namespace(String name, int historySize, Duration historyTtl, int maxMessageBytes, boolean clientPublish) {
-        this(name, historySize, historyTtl, maxMessageBytes, clientPublish, SlowConsumer.DISCONNECT, "channel");
+    public Namespace(String name, int historySize, Duration historyTtl, int maxMessageBytes, boolean clientPublish,
+                     boolean presence, boolean joinLeave) {
+        this(name, historySize, historyTtl, maxMessageBytes, clientPublish, presence, joinLeave,
+                SlowConsumer.DISCONNECT, "channel");
     }
+
+    /** A namespace without presence. */
+    public Namespace(String name, int historySize, Duration historyTtl, int maxMessageBytes, boolean clientPublish,
+                     SlowConsumer slowConsumer, String conflateKey) {
+        this(name, historySize, historyTtl, maxMessageBytes, clientPublish, false, false, slowConsumer, conflateKey);
+    }
+
+    /** The namespace that has presence and join/leave on unless configured otherwise: {@code chat}. */
+    public static final String CHAT = "chat";
 
     /** The settings each namespace may have, after {@code herald.ns.<name>.}. */
     public static final java.util.List<String> SETTINGS = java.util.List.of("history.size", "history.ttl",
-            "max-message-bytes", "publish", "slow-consumer", "conflate-key");
+            "max-message-bytes", "publish", "presence", "join-leave", "slow-consumer", "conflate-key");
 
     /**
      * What a subscriber that falls behind (more envelopes waiting than it takes) gets on a namespace's channels

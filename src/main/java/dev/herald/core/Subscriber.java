@@ -161,6 +161,26 @@ public final class Subscriber {
         return id;
     }
 
+    /** Channels where this connection is listed in presence, by the client id it joined under. */
+    final Map<String, String> joined = new ConcurrentHashMap<>();
+
+    /**
+     * A join or leave of a channel this connection subscribes to: queued if its subscription asked for events and is
+     * live (events during its replay are not delivered: the presence list tells the state). Never blocks.
+     */
+    void presence(PresenceEvent event) {
+        ChannelState state = channels.get(event.channel());
+        if (state == null || !state.presenceEvents || closed.get()) {
+            return;
+        }
+        synchronized (state) {
+            if (state.held != null) {
+                return;
+            }
+        }
+        send(event);
+    }
+
     public Caller caller() {
         return caller;
     }
@@ -503,6 +523,8 @@ public final class Subscriber {
         java.util.LinkedHashMap<Object, Envelope> pending;
         /** False when this subscription replaced an earlier one of the same channel. */
         boolean fresh;
+        /** Whether it gets join/leave events. */
+        volatile boolean presenceEvents;
 
         ChannelState(String channel, Namespace namespace) {
             this.channel = channel;

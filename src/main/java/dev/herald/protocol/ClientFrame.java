@@ -21,9 +21,20 @@ import java.util.Map;
  * @param ref     the client's string echoed in the reply, or null
  * @param idempotencyKey publish: the key that makes a retried publish a replay (docs/protocol.md, "Idempotent
  *                publish"), or null
+ * @param presence subscribe: whether the subscription wants {@code join}/{@code leave} events (a boolean; absent:
+ *                false) (docs/protocol.md, "Presence")
+ * @param user    subscribe: the presence id the client chooses (a string, checked by the bus), or null
+ * @param info    subscribe: the presence info (a JSON object, as compact text), or null
  */
 public record ClientFrame(String type, String channel, Long since, String epoch, String event, String data,
-                          String token, String ref, String idempotencyKey) {
+                          String token, String ref, String idempotencyKey, boolean presence, String user,
+                          String info) {
+
+    /** A frame without presence members. */
+    public ClientFrame(String type, String channel, Long since, String epoch, String event, String data,
+                       String token, String ref, String idempotencyKey) {
+        this(type, channel, since, epoch, event, data, token, ref, idempotencyKey, false, null, null);
+    }
 
     /** A frame without an idempotency key. */
     public ClientFrame(String type, String channel, Long since, String epoch, String event, String data,
@@ -87,7 +98,8 @@ public record ClientFrame(String type, String channel, Long since, String epoch,
             string(m, "ref");
             return new ClientFrame(type, string(m, "channel"),
                     since == null ? null : offset(since), string(m, "epoch"), string(m, "event"),
-                    data == null ? "null" : data.json(), string(m, "token"), ref, string(m, "idempotencyKey"));
+                    data == null ? "null" : data.json(), string(m, "token"), ref, string(m, "idempotencyKey"),
+                    bool(m, "presence"), string(m, "user"), object(m, "info"));
         } catch (HeraldException e) {
             throw new Refused(e.getMessage(), ref);
         }
@@ -107,6 +119,28 @@ public record ClientFrame(String type, String channel, Long since, String epoch,
             throw new HeraldException(ErrorCode.BAD_REQUEST, name + " must be a string");
         }
         return v.string();
+    }
+
+    private static boolean bool(Map<String, StrictJson.Member> m, String name) {
+        StrictJson.Member v = present(m, name);
+        if (v == null) {
+            return false;
+        }
+        if (v.kind() != StrictJson.Kind.TRUE && v.kind() != StrictJson.Kind.FALSE) {
+            throw new HeraldException(ErrorCode.BAD_REQUEST, name + " must be true or false");
+        }
+        return v.kind() == StrictJson.Kind.TRUE;
+    }
+
+    private static String object(Map<String, StrictJson.Member> m, String name) {
+        StrictJson.Member v = present(m, name);
+        if (v == null) {
+            return null;
+        }
+        if (v.kind() != StrictJson.Kind.OBJECT) {
+            throw new HeraldException(ErrorCode.BAD_REQUEST, name + " must be a JSON object");
+        }
+        return v.json();
     }
 
     private static long offset(StrictJson.Member since) {

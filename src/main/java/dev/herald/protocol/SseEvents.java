@@ -99,6 +99,14 @@ public final class SseEvents {
         return event(new StringBuilder(), "herald-gap", GapJson.of(g)).toString();
     }
 
+    /**
+     * {@code event: herald-join} or {@code herald-leave}, with {@link PresenceJson#of} as data and no {@code id:}: it
+     * has no offset, so the stream's resume token does not move (docs/protocol.md, "Presence").
+     */
+    public static String presence(dev.herald.core.PresenceEvent e) {
+        return event(new StringBuilder(), "herald-" + e.type(), PresenceJson.of(e)).toString();
+    }
+
     /** Appends {@code event: name} and one {@code data:} line per line of {@code data}, then the blank line. */
     public static StringBuilder event(StringBuilder b, String name, String data) {
         b.append("event: ").append(field(name)).append('\n');

@@ -90,6 +90,20 @@ public final class WsFrames {
         return GapJson.fields(start("gap").append(','), g).append('}').toString();
     }
 
+    /** {@code {"type":"join"|"leave","channel":…,"client":…,"user":…,"info":…}} (docs/protocol.md, "Presence"). */
+    public static String presence(dev.herald.core.PresenceEvent e) {
+        return PresenceJson.event(start(e.type()).append(','), e).append('}').toString();
+    }
+
+    /** {@code {"type":"presence","channel":…,"presence":[entries],"ref":…}}: the reply to a presence request. */
+    public static String presenceList(String channel, java.util.List<dev.herald.core.PresenceEntry> entries,
+                                      String ref) {
+        StringBuilder b = start("presence").append(",\"channel\":");
+        JsonText.string(b, channel).append(",\"presence\":");
+        PresenceJson.list(b, entries);
+        return ref(b, ref);
+    }
+
     public static String error(ErrorCode code, String message, String ref) {
         StringBuilder b = start("error");
         b.append(",\"code\":");

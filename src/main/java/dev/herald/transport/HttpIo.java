@@ -97,6 +97,23 @@ public final class HttpIo {
     }
 
     /**
+     * What a streaming request (SSE, long-poll) asks of presence: {@code presence=1} (or {@code true}) for
+     * join/leave events, {@code user} and {@code info} (docs/protocol.md, "Presence"); unchecked here.
+     *
+     * @param listed whether the request's subscriptions are listed in presence
+     */
+    public static dev.herald.core.PresenceOptions presence(HttpServletRequest request, boolean listed) {
+        String p = parameter(request, "presence");
+        boolean events = "1".equals(p) || "true".equals(p);
+        if (p != null && !events && !"0".equals(p) && !"false".equals(p)) {
+            throw new dev.herald.core.HeraldException(dev.herald.core.ErrorCode.BAD_REQUEST,
+                    "presence must be 1 or 0");
+        }
+        return new dev.herald.core.PresenceOptions(events, listed, parameter(request, "user"),
+                parameter(request, "info"));
+    }
+
+    /**
      * The {@code channel} parameters of a streaming request (SSE, long-poll): at least one, each valid, at most
      * {@value #MAX_CHANNELS}, duplicates dropped, in order. Throws {@code bad_request} or {@code bad_channel}.
      */

@@ -57,6 +57,19 @@ final class ChatPage {
         return (List<String>) browser.js("return [...document.querySelectorAll('#messages .note')].map(e => e.textContent)");
     }
 
+    /** The nicks the "Online" list shows, sorted. */
+    @SuppressWarnings("unchecked")
+    List<String> online() {
+        return (List<String>) browser.js("return [...document.querySelectorAll('#online li')].map(e => e.textContent)");
+    }
+
+    /** The join and leave lines ("ada joined", "ada left"), oldest first. */
+    @SuppressWarnings("unchecked")
+    List<String> presenceNotes() {
+        return (List<String>) browser.js(
+                "return [...document.querySelectorAll('#messages .note.presence')].map(e => e.textContent)");
+    }
+
     /** The status line of the message with this text ("Sending…", "Queued — …", empty once delivered). */
     String status(String text) {
         return (String) browser.js("const m = [...document.querySelectorAll('#messages .msg')]"

@@ -89,7 +89,7 @@ class HeraldConfigTest {
                 "herald.ns.prices.publish", "false", "herald.ns.prices.max-message-bytes", "4096")::get);
         assertThat(c.namespaces()).containsOnlyKeys("chat", "prices");
         assertThat(c.namespace("chat:lobby")).isEqualTo(new Namespace("chat", 5000, Duration.ofDays(1), 1024 * 1024,
-                true));
+                true, true, true));
         assertThat(c.namespace("prices:ACME")).isEqualTo(new Namespace("prices", 50, Duration.ofHours(1), 4096,
                 false, Namespace.SlowConsumer.CONFLATE, "channel")); // the shipped setting of prices still applies
         assertThat(c.namespace("other:x")).isNull();
@@ -99,9 +99,30 @@ class HeraldConfigTest {
         assertThat(c.retention().historyTtl("chat:a")).isEqualTo(Duration.ofDays(1));
         assertThat(c.maxMessageBytes("prices:x")).isEqualTo(4096);
         assertThat(c.maxMessageBytes("news:x")).isEqualTo(1024 * 1024);
-        assertThat(HeraldConfig.defaults().namespaces()).containsOnlyKeys("prices");
+        assertThat(HeraldConfig.defaults().namespaces()).containsOnlyKeys("chat", "prices");
         assertThat(HeraldConfig.defaults().namespace("prices:ACME").slowConsumer())
                 .isEqualTo(Namespace.SlowConsumer.CONFLATE);
+    }
+
+    @Test
+    void presenceAndJoinLeaveAreOnForChatOnlyUnlessConfigured() {
+        HeraldConfig shipped = HeraldConfig.defaults();
+        assertThat(shipped.presence("chat:lobby")).isTrue();
+        assertThat(shipped.joinLeave("chat:lobby")).isTrue();
+        assertThat(shipped.presence("prices:ACME")).isFalse();
+        assertThat(shipped.presence("lobby")).isFalse();
+        HeraldConfig c = HeraldConfig.from(Map.of("herald.namespaces", "chat,room,quiet",
+                "herald.ns.chat.join-leave", "false", "herald.ns.room.presence", "true",
+                "herald.ns.quiet.presence", "false")::get);
+        assertThat(c.namespace("chat:a")).extracting(Namespace::presence, Namespace::joinLeave)
+                .containsExactly(true, false);
+        assertThat(c.namespace("room:a")).extracting(Namespace::presence, Namespace::joinLeave)
+                .containsExactly(true, true);
+        assertThat(c.namespace("quiet:a")).extracting(Namespace::presence, Namespace::joinLeave)
+                .containsExactly(false, false);
+        assertThatThrownBy(() -> HeraldConfig.from(Map.of("herald.namespaces", "room",
+                "herald.ns.room.join-leave", "true")::get))
+                .hasMessageContaining("herald.ns.room.join-leave=true needs herald.ns.room.presence=true");
     }
 
     @Test

@@ -317,6 +317,14 @@ public final class MemoryBroker implements Broker {
         }
     }
 
+    private final MemoryPresence presence = new MemoryPresence();
+
+    /** This node's presence record. */
+    @Override
+    public MemoryPresence presence() {
+        return presence;
+    }
+
     /** Channels currently known (with history, or subscribers on this node). */
     public int channelCount() {
         return streams.size();

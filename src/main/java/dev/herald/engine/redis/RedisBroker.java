@@ -85,6 +85,7 @@ public final class RedisBroker implements Broker {
     private final ReentrantLock sending = new ReentrantLock();
     private final long idempotencyWindowMillis;
     private volatile Listener listener = e -> { };
+    private volatile RedisPresence presence;
 
     private RedisBroker(RedisLink link, Retention retention, Duration idempotencyWindow, Duration timeout,
                         Clock clock) {
@@ -99,6 +100,7 @@ public final class RedisBroker implements Broker {
         this.publishSha = await(link.scripts().scriptLoad(PUBLISH));
         this.historySha = await(link.scripts().scriptLoad(HISTORY));
         link.pubsub().addListener(new Dispatcher());
+        this.presence = new RedisPresence(link, timeout, RedisPresence.DEFAULT_TTL);
         if (link.cluster()) {
             link.client().getResources().eventBus().get()
                     .filter(ConnectionActivatedEvent.class::isInstance)
@@ -373,8 +375,21 @@ public final class RedisBroker implements Broker {
         }
     }
 
+    /** Presence across nodes, on this broker's connections (see {@link RedisPresence}). */
+    @Override
+    public RedisPresence presence() {
+        return presence;
+    }
+
+    /** For tests: presence whose entries expire {@code ttl} after their node's last refresh (15 s otherwise). */
+    void presenceTtl(Duration ttl) {
+        presence.close();
+        presence = new RedisPresence(link, timeout, ttl);
+    }
+
     @Override
     public void close() {
+        presence.close();
         link.close();
     }
 
@@ -745,7 +760,7 @@ public final class RedisBroker implements Broker {
         return new String(c);
     }
 
-    private static String script(String name) {
+    static String script(String name) {
         try (InputStream in = RedisBroker.class.getResourceAsStream(name)) {
             if (in == null) {
                 throw new IllegalStateException(name + " is missing beside " + RedisBroker.class.getName());

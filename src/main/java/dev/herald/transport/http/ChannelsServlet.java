@@ -114,6 +114,7 @@ public class ChannelsServlet extends HttpServlet {
             switch (route.resource()) {
                 case STATS -> HttpIo.json(response, 200, stats());
                 case MESSAGES -> history(request, response, route.channel());
+                case PRESENCE -> presence(request, response, route.channel());
                 default -> info(request, response, route.channel());
             }
         } catch (HeraldException e) {
@@ -164,7 +165,17 @@ public class ChannelsServlet extends HttpServlet {
                 .append(",\"latest\":").append(page.latest() == 0 ? "null" : Long.toString(page.latest()));
     }
 
-    private enum Resource { MESSAGES, CHANNEL, STATS }
+    private enum Resource { MESSAGES, CHANNEL, STATS, PRESENCE }
+
+    /** {@code {"channel":…,"presence":[{"client":…,"user":…,"info":…},…]}} (docs/protocol.md, "Presence"). */
+    private void presence(HttpServletRequest request, HttpServletResponse response, String channel)
+            throws IOException {
+        java.util.List<dev.herald.core.PresenceEntry> entries = bus.presence(caller(request), channel);
+        StringBuilder b = new StringBuilder(64 + 96 * entries.size()).append("{\"channel\":");
+        JsonText.string(b, channel).append(",\"presence\":");
+        dev.herald.protocol.PresenceJson.list(b, entries);
+        HttpIo.json(response, 200, b.append('}').toString());
+    }
 
     /**
      * What a request under {@code /api} addresses. The channel travels in the path, as the contract has it
@@ -183,6 +194,10 @@ public class ChannelsServlet extends HttpServlet {
                 return new Route(Resource.MESSAGES, query);
             } else if (parts.length == 1 && parts[0].equals("channels") && query != null) {
                 return new Route(Resource.CHANNEL, query);
+            } else if (parts.length == 1 && parts[0].equals("presence") && query != null) {
+                return new Route(Resource.PRESENCE, query);
+            } else if (parts.length == 3 && parts[0].equals("channels") && parts[2].equals("presence")) {
+                return new Route(Resource.PRESENCE, parts[1]);
             } else if (parts.length == 3 && parts[0].equals("channels") && parts[2].equals("messages")) {
                 return new Route(Resource.MESSAGES, parts[1]);
             } else if (parts.length == 2 && parts[0].equals("channels")) {

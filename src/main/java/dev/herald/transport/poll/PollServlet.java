@@ -51,6 +51,7 @@ public class PollServlet extends HttpServlet {
         Caller caller;
         Set<String> channels;
         Map<String, StreamPosition> since;
+        dev.herald.core.PresenceOptions presence;
         Limits.Permit permit;
         try {
             caller = HttpAuth.caller(request, "poll", authenticator, limits, true);
@@ -59,6 +60,8 @@ public class PollServlet extends HttpServlet {
             for (String channel : channels) {
                 bus.authorize(caller, Action.SUBSCRIBE, channel);
             }
+            presence = HttpIo.presence(request, false); // each poll is a connection: never listed
+            bus.checkPresence(caller, channels, presence);
             permit = limits.poll(caller.remoteAddress());
         } catch (HeraldException e) {
             HttpIo.error(response, e);
@@ -94,7 +97,7 @@ public class PollServlet extends HttpServlet {
                     transport.resumes(channel, from);
                 }
                 bus.subscribe(subscriber, channel, from == null ? null : from.offset(),
-                        from == null ? null : from.epoch(), null);
+                        from == null ? null : from.epoch(), null, presence);
             }
             subscriber.send(PollTransport.SUBSCRIBED_ALL);
         } catch (HeraldException e) {

@@ -60,6 +60,8 @@ final class PollTransport implements Transport, AsyncListener {
     private final Set<String> resuming = new HashSet<>();
     private final StringBuilder messages = new StringBuilder();
     private final StringBuilder gaps = new StringBuilder();
+    /** Join and leave events, {@code {"type":…,"channel":…,"client":…}} each (docs/protocol.md, "Presence"). */
+    private final StringBuilder presence = new StringBuilder();
     private int messageCount;
     private boolean subscribedAll;
     /** The answer is cut: it takes no more envelopes or gaps. */
@@ -93,7 +95,8 @@ final class PollTransport implements Transport, AsyncListener {
                 for (Outbound item : batch) {
                     collect(item);
                 }
-                if (subscribedAll && (!hold || full || messageCount > 0 || !gaps.isEmpty())) {
+                if (subscribedAll && (!hold || full || messageCount > 0 || !gaps.isEmpty()
+                        || !presence.isEmpty())) {
                     decided = decide();
                 }
             }
@@ -111,6 +114,9 @@ final class PollTransport implements Transport, AsyncListener {
             if (!resuming.contains(s.channel())) {
                 cursor.advance(s);
             }
+        } else if (item instanceof dev.herald.core.PresenceEvent p) {
+            presence.append(presence.isEmpty() ? "{\"type\":\"" : ",{\"type\":\"").append(p.type()).append("\",");
+            dev.herald.protocol.PresenceJson.event(presence, p).append('}');
         } else if (full) {
             return;
         } else if (item instanceof Envelope e) {
@@ -137,8 +143,11 @@ final class PollTransport implements Transport, AsyncListener {
         }
         StringBuilder b = new StringBuilder(messages.length() + gaps.length() + 96).append("{\"cursor\":");
         JsonText.string(b, cursor.token());
-        answer = b.append(",\"messages\":[").append(messages).append("],\"gaps\":[").append(gaps).append("]")
-                .append(reconnect ? ",\"reconnect\":true}" : "}").toString();
+        b.append(",\"messages\":[").append(messages).append("],\"gaps\":[").append(gaps).append(']');
+        if (!presence.isEmpty()) {
+            b.append(",\"presence\":[").append(presence).append(']');
+        }
+        answer = b.append(reconnect ? ",\"reconnect\":true}" : "}").toString();
         return true;
     }
 

@@ -116,6 +116,7 @@ public class SseServlet extends HttpServlet {
         Set<String> channels;
         Map<String, StreamPosition> resume;
         boolean heraldMode;
+        dev.herald.core.PresenceOptions presence;
         Caller caller;
         Limits.Permit permit;
         try {
@@ -134,6 +135,8 @@ public class SseServlet extends HttpServlet {
             for (String channel : channels) {
                 bus.authorize(caller, Action.SUBSCRIBE, channel);
             }
+            presence = HttpIo.presence(request, true);
+            bus.checkPresence(caller, channels, presence);
             permit = limits.connection(caller.remoteAddress());
         } catch (HeraldException e) {
             HttpIo.error(response, e);
@@ -177,7 +180,7 @@ public class SseServlet extends HttpServlet {
             for (String channel : channels) {
                 StreamPosition from = resume.get(channel);
                 bus.subscribe(subscriber, channel, from == null ? null : from.offset(),
-                        from == null ? null : from.epoch(), null);
+                        from == null ? null : from.epoch(), null, presence);
             }
             if (heraldMode) {
                 subscriber.send(beat); // at once: the client sees the stream flows, and its position on each channel

@@ -208,6 +208,8 @@ final class SseTransport implements Transport, WriteListener {
                 b.write('\n');
             } else if (item instanceof Gap g) {
                 b.writeBytes(SseEvents.gap(g).getBytes(StandardCharsets.UTF_8));
+            } else if (item instanceof dev.herald.core.PresenceEvent p) {
+                b.writeBytes(SseEvents.presence(p).getBytes(StandardCharsets.UTF_8));
             }
         }
         return b.toByteArray();

@@ -1,5 +1,6 @@
 package dev.herald.transport.ws;
 
+import dev.herald.core.PresenceOptions;
 import dev.herald.core.Bus;
 import dev.herald.core.Disconnect;
 import dev.herald.core.Envelope;
@@ -208,7 +209,10 @@ public class WebSocketEndpoint extends Endpoint {
     private void handle(ClientFrame f) {
         switch (f.type()) {
             case "auth" -> authenticate(f);
-            case "subscribe" -> bus.subscribe(subscriber, required(f.channel()), f.since(), f.epoch(), f.ref());
+            case "subscribe" -> bus.subscribe(subscriber, required(f.channel()), f.since(), f.epoch(), f.ref(),
+                    new PresenceOptions(f.presence(), true, f.user(), f.info()));
+            case "presence" -> reply(WsFrames.presenceList(f.channel(),
+                    bus.presence(subscriber.caller(), required(f.channel())), f.ref()));
             case "unsubscribe" -> {
                 bus.unsubscribe(subscriber, required(f.channel()));
                 reply(WsFrames.unsubscribed(f.channel(), f.ref()));

@@ -81,6 +81,8 @@ final class WebSocketTransport implements Transport {
             return f.text();
         } else if (item instanceof Subscribed s) {
             return WsFrames.subscribed(s);
+        } else if (item instanceof dev.herald.core.PresenceEvent p) {
+            return WsFrames.presence(p);
         } else {
             return WsFrames.gap((Gap) item);
         }
