@@ -242,6 +242,7 @@ export function portable(options) {
   for (const [key, value] of Object.entries(options)) {
     if (['share', 'token', 'WebSocket', 'EventSource', 'fetch', 'SharedWorker', 'BroadcastChannel', 'locks'].includes(key)) continue;
     if (value == null || ['string', 'number', 'boolean'].includes(typeof value) || Array.isArray(value)) out[key] = value;
+    else if (key === 'info' && typeof value === 'object') out[key] = JSON.parse(JSON.stringify(value)); // presence info
   }
   return out;
 }
@@ -291,7 +292,7 @@ export class Relay {
     }
     if (!tab || m.relay !== this.id) return; // for another relay, or from a tab that has not joined
     switch (m.t) {
-      case 'sub': this.subscribe(from, m.channel, m.offset, m.epoch); break;
+      case 'sub': this.subscribe(from, m.channel, m.offset, m.epoch, m.presence); break;
       case 'unsub': this.unsubscribe(from, m.channel); break;
       case 'pub': this.publish(from, m); break;
       case 'token': this.answered(m); break;
@@ -306,7 +307,7 @@ export class Relay {
     if (!known) this.watch(from);
     if (!this.conn) this.open(m);
     this.send(from, { t: 'joined', state: this.conn.state, transport: this.conn.transport });
-    for (const [channel, offset, epoch] of m.subs) this.subscribe(from, channel, offset, epoch);
+    for (const [channel, offset, epoch, presence] of m.subs) this.subscribe(from, channel, offset, epoch, presence);
     for (const p of m.pubs) this.publish(from, p);
   }
 
@@ -316,6 +317,9 @@ export class Relay {
     const conn = this.conn = this.connect(m.base, options);
     conn.on('state', e => this.send('*', { t: 'state', ...e }));
     conn.on('gap', gap => this.multicast(gap.channel, { t: 'gap', gap }));
+    conn.on('conflated', gap => this.multicast(gap.channel, { t: 'gap', gap }));
+    conn.on('join', event => this.multicast(event.channel, { t: 'join', event }));
+    conn.on('leave', event => this.multicast(event.channel, { t: 'leave', event }));
     conn.on('error', e => {
       const error = { t: 'error', code: e.code, message: e.message, channel: e.channel };
       if (e.channel) this.multicast(e.channel, error);
@@ -329,11 +333,15 @@ export class Relay {
     else for (const tab of this.refs.tabs(channel)) this.send(tab, message);
   }
 
-  subscribe(tab, channel, offset, epoch) {
+  /**
+   * A tab's subscription: the first one of a channel subscribes the connection (asking for join/leave events if that
+   * tab asked: the connection is one subscriber of the channel's presence for all its tabs).
+   */
+  subscribe(tab, channel, offset, epoch, presence = false) {
     if (!CHANNEL.test(channel)) return;
     if (this.refs.add(channel, tab)) {
       this.leave.set(channel, this.conn.subscribe(channel, envelope => this.multicast(channel, { t: 'msg', envelope }),
-        { since: offset, epoch }));
+        { since: offset, epoch, presence: !!presence }));
       return;
     }
     // carried already: from where on the connection delivers it, so that a tab behind that reads the rest itself
@@ -502,6 +510,8 @@ export class SharedConnection {
       }
     }
     if (this._state === 'closed') return;
+    // an anonymous tab's presence identity (options user/info) is part of whom it shares with
+    if (who === 'anonymous' && this.options.user) who = `user:${this.options.user}:${JSON.stringify(this.options.info ?? null)}`;
     const name = this.name = shareName(this.base.href, who, this.options.transports);
     const { locks } = this._env;
     if (locks) {
@@ -606,6 +616,9 @@ export class SharedConnection {
         break;
       case 'msg': this._envelope(m.envelope); break;
       case 'gap': this._queue(m.gap.channel, 'gap', m.gap); break;
+      case 'join': case 'leave':
+        if (this._channels.get(m.event.channel)?.presence) this._emit(m.t, m.event);
+        break;
       case 'pos': this._position(m.channel, m.offset, m.epoch); break;
       case 'error': this._emit('error', Object.assign(new HeraldError(m.code, m.message), { channel: m.channel })); break;
       case 'ack': this._outbox.get(m.ref)?.settle(null, m.ack); break;
@@ -628,7 +641,7 @@ export class SharedConnection {
   /** Joins relay `relay` with everything this tab has: its channels from their positions, its unacknowledged publishes. */
   _join(relay) {
     this._relay = relay;
-    const subs = [...this._channels].map(([channel, ch]) => [channel, ch.offset, ch.epoch]);
+    const subs = [...this._channels].map(([channel, ch]) => [channel, ch.offset, ch.epoch, ch.presence]);
     const pubs = [...this._outbox.values()].map(item => item.message);
     this._post({
       t: 'join', relay, base: this.base.href, options: portable(this.options), token: !!this.options.token, subs, pubs,
@@ -644,15 +657,20 @@ export class SharedConnection {
     return typeof value === 'string' ? value : { token, expires: value.expires ?? null };
   }
 
-  subscribe(channel, onMessage, { since = null, epoch = null } = {}) {
+  subscribe(channel, onMessage, { since = null, epoch = null, presence = false } = {}) {
     if (!CHANNEL.test(channel)) throw new HeraldError('bad_channel', `not a channel name: ${channel}`);
     if (typeof onMessage !== 'function') throw new TypeError('onMessage must be a function');
     if (this._state === 'closed') throw new HeraldError('closed', 'the connection is closed');
     let ch = this._channels.get(channel);
     if (!ch) {
-      ch = { handlers: new Set(), offset: since == null ? null : Number(since), epoch: epoch || null, pending: null };
+      ch = {
+        handlers: new Set(), offset: since == null ? null : Number(since), epoch: epoch || null, pending: null,
+        presence: !!presence,
+      };
       this._channels.set(channel, ch);
-      if (this._relay) this._post({ t: 'sub', relay: this._relay, channel, offset: ch.offset, epoch: ch.epoch });
+      if (this._relay) {
+        this._post({ t: 'sub', relay: this._relay, channel, offset: ch.offset, epoch: ch.epoch, presence: ch.presence });
+      }
     }
     const handler = envelope => onMessage(envelope);
     ch.handlers.add(handler);
@@ -782,6 +800,25 @@ export class SharedConnection {
     }
   }
 
+  /**
+   * Who is subscribed to `channel` (protocol section "Presence"), read by this tab over HTTP as Herald's presence()
+   * does: the shared connection is one entry of it for all its tabs.
+   */
+  async presence(channel) {
+    if (!CHANNEL.test(channel)) throw new HeraldError('bad_channel', `not a channel name: ${channel}`);
+    const url = new URL('api/presence', this.base);
+    url.searchParams.set('channel', channel);
+    const headers = {};
+    if (this.options.token) {
+      const value = await this._token();
+      headers.Authorization = `Bearer ${typeof value === 'string' ? value : value.token}`;
+    }
+    const response = await this._env.fetch(url, { headers, cache: 'no-store' });
+    const body = await response.json().catch(() => null);
+    if (!response.ok) throw new HeraldError(body?.error?.code || 'internal', body?.error?.message || `HTTP ${response.status}`);
+    return body.presence;
+  }
+
   async _history(channel, since, limit) {
     const url = new URL('api/messages', this.base);
     url.searchParams.set('channel', channel);
@@ -824,7 +861,7 @@ export class SharedConnection {
       if (ch.epoch === gap.epoch) return;
       ch.epoch = gap.epoch;
       ch.offset = gap.earliest - 1;
-      this._emit('gap', gap);
+      this._emit(gap.conflated ? 'conflated' : 'gap', gap);
       return;
     }
     if (ch.offset != null && gap.earliest - 1 <= ch.offset) return;
