@@ -48,8 +48,8 @@ public class HeraldProducers {
     /** Connects to Redis now, so that an unreachable Redis stops the start with one line saying so. */
     private static Broker redis(HeraldConfig config) {
         try {
-            return RedisBroker.connect(config.redisUrl(), config.historySize(), config.historyTtl(),
-                    config.redisTimeout(), Clock.systemUTC());
+            return RedisBroker.connect(config.redisUrl(), config.redisCluster(), config.historySize(),
+                    config.historyTtl(), config.redisTimeout(), config.redisStartupWait(), Clock.systemUTC());
         } catch (NoClassDefFoundError e) {
             throw new IllegalStateException("herald.engine=redis needs io.lettuce:lettuce-core on the class path "
                     + "(the WARs and the standalone runner have it; add it to an application using the library jar)",

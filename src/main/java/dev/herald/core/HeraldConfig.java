@@ -26,9 +26,13 @@ import java.util.function.Function;
  * @param engine          the {@link Broker} behind the bus: {@code memory} (one node, the default) or {@code redis}
  *                        (several nodes share channels through Redis; docs/scaling.md)
  * @param redisUrl        the Redis the {@code redis} engine uses, {@code redis://[user:password@]host:port[/db]} or
- *                        {@code rediss://} for TLS; required when {@code engine} is {@code redis}, else unused
+ *                        {@code rediss://} for TLS; several, separated by commas, are the seed nodes of a Redis
+ *                        Cluster; required when {@code engine} is {@code redis}, else unused
  * @param redisTimeout    how long a Redis command may take before the call fails with {@code unavailable}
  *                        (default 2 s); also the time allowed to connect at start-up
+ * @param redisCluster    whether a single {@code redisUrl} is the seed of a Redis Cluster (default false; several
+ *                        URLs always are)
+ * @param redisStartupWait how long start-up keeps trying to reach Redis before it fails (default 0: at once)
  * @param security        authentication, capabilities, origins and limits (docs/security.md)
  */
 public record HeraldConfig(
@@ -47,6 +51,8 @@ public record HeraldConfig(
         String engine,
         String redisUrl,
         Duration redisTimeout,
+        boolean redisCluster,
+        Duration redisStartupWait,
         SecuritySettings security) {
 
     /** The smallest {@code herald.memory.max-bytes} accepted: 64 KiB. */
@@ -66,11 +72,13 @@ public record HeraldConfig(
         require(memoryMaxBytes >= MIN_MEMORY_BYTES, "herald.memory.max-bytes must be >= 64k");
         require(ENGINE_MEMORY.equals(engine) || ENGINE_REDIS.equals(engine),
                 "herald.engine must be memory or redis, not " + engine);
-        require(!ENGINE_REDIS.equals(engine) || (redisUrl != null
-                        && (redisUrl.startsWith("redis://") || redisUrl.startsWith("rediss://"))),
-                "herald.engine=redis needs herald.redis.url=redis://host:port (or rediss:// for TLS)"
+        require(!ENGINE_REDIS.equals(engine) || (redisUrl != null && java.util.Arrays.stream(redisUrl.split(","))
+                        .map(String::trim).allMatch(u -> u.startsWith("redis://") || u.startsWith("rediss://"))),
+                "herald.engine=redis needs herald.redis.url=redis://host:port (or rediss:// for TLS; several, "
+                        + "separated by commas, for a Redis Cluster)"
                         + (redisUrl == null ? "" : "; the value given has another scheme")); // may hold a password
         require(positive(redisTimeout), "herald.redis.timeout must be > 0");
+        require(redisStartupWait != null && !redisStartupWait.isNegative(), "herald.redis.startup-wait must be >= 0");
         require(security != null, "security settings missing");
     }
 
@@ -103,6 +111,8 @@ public record HeraldConfig(
                 r.string("herald.engine", ENGINE_MEMORY).toLowerCase(Locale.ROOT),
                 r.string("herald.redis.url", null),
                 r.duration("herald.redis.timeout", Duration.ofSeconds(2)),
+                r.bool("herald.redis.cluster", false),
+                r.duration("herald.redis.startup-wait", Duration.ZERO),
                 SecuritySettings.from(r));
     }
 

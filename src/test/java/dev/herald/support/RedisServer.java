@@ -116,7 +116,7 @@ public final class RedisServer implements AutoCloseable {
     }
 
     /** Sends one command to the Redis on this loopback port; returns the first line of the reply. */
-    static String command(int port, String... args) throws IOException {
+    public static String command(int port, String... args) throws IOException {
         StringBuilder b = new StringBuilder().append('*').append(args.length).append("\r\n");
         for (String a : args) {
             b.append('$').append(a.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(a).append("\r\n");
@@ -128,6 +128,28 @@ public final class RedisServer implements AutoCloseable {
             out.write(b.toString().getBytes(StandardCharsets.UTF_8));
             out.flush();
             return new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8)).readLine();
+        }
+    }
+
+    /**
+     * {@code PUBSUB SHARDNUMSUB shardChannel} on the Redis at this loopback port: how many connections subscribe to
+     * it (-1 if Redis cannot be reached).
+     */
+    public static long shardSubscribers(int port, String shardChannel) {
+        String command = "*3\r\n$6\r\nPUBSUB\r\n$11\r\nSHARDNUMSUB\r\n$"
+                + shardChannel.getBytes(StandardCharsets.UTF_8).length + "\r\n" + shardChannel + "\r\n";
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+            s.setSoTimeout(5000);
+            s.getOutputStream().write(command.getBytes(StandardCharsets.UTF_8));
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+            in.readLine(); // *2
+            in.readLine(); // $len
+            in.readLine(); // the channel
+            String count = in.readLine(); // :N
+            return Long.parseLong(count.substring(1));
+        } catch (IOException e) {
+            return -1;
         }
     }
 

@@ -5,22 +5,13 @@ import dev.herald.core.Envelope;
 import dev.herald.core.ErrorCode;
 import dev.herald.core.HeraldException;
 import dev.herald.core.HistoryPage;
-import io.lettuce.core.ClientOptions;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.SocketOptions;
-import io.lettuce.core.TimeoutOptions;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.event.connection.ConnectionActivatedEvent;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
-import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
-import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.DefaultClientResources;
-import io.lettuce.core.resource.Delay;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -36,30 +27,35 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A {@link Broker} on Redis, so that several Herald nodes serve one set of channels (docs/scaling.md). Each channel
  * is two keys sharing the hash tag {@code {herald:<channel>}}: {@code :meta}, a hash holding the epoch and the last
  * offset, and {@code :history}, a sorted set of the latest envelopes' JSON scored by offset. A publish is one Lua
  * script ({@code publish.lua}, beside this class) run with EVALSHA: it assigns the offset, appends, trims, refreshes
- * the keys' expiry and PUBLISHes the envelope to the channel's pub/sub channel {@code {herald:<channel>}:live}, in one
- * round trip and atomically. History is read by {@code history.lua}.
+ * the keys' expiry and SPUBLISHes the envelope to the channel's shard channel {@code {herald:<channel>}:live}, in one
+ * round trip and atomically. History is read by {@code history.lua}. Every key and the shard channel of a channel
+ * share its hash tag, so on a Redis Cluster one master serves all of a channel and the scripts run there. Needs
+ * Redis 7.0 or later (sharded pub/sub).
  *
  * <p><b>Connections and threads.</b> One command connection (shared by all callers; Lettuce pipelines their commands)
- * and one pub/sub connection. {@link #publish}, {@link #history} and {@link #subscribe} block the calling thread
- * for at most {@code herald.redis.timeout}; when Redis is not connected they fail at once. Either way they throw
- * {@link HeraldException} {@code unavailable}: never a hang. A publish that timed out may still have been applied.
+ * and one pub/sub connection ({@link RedisLink}; on a cluster, one per master). {@link #publish}, {@link #history}
+ * and {@link #subscribe} block the calling thread for at most {@code herald.redis.timeout}; when Redis is not
+ * connected they fail at once. Either way they throw {@link HeraldException} {@code unavailable}: never a hang. A
+ * publish that timed out may still have been applied.
  *
- * <p><b>Live delivery.</b> {@link #subscribe} SUBSCRIBEs the node to the channel's pub/sub channel when the node's
+ * <p><b>Live delivery.</b> {@link #subscribe} SSUBSCRIBEs the node to the channel's shard channel when the node's
  * first subscriber arrives and returns once Redis confirmed it, so that the history read that follows cannot miss a
  * message. Lettuce delivers one connection's pub/sub messages in order on its event loop thread; each is passed to
  * the {@link Listener} there, under the channel's own lock, dropping any whose offset was already delivered: in
- * offset order, one call at a time per channel. When the pub/sub connection reconnects, Lettuce subscribes again;
- * on each confirmation this broker reads the channel's history after the last offset it delivered and delivers what
- * it missed before the live messages that arrived meanwhile. If Redis lost the channel (a restart without
- * persistence), the channel has a new epoch, and its envelopes carry it: the {@code Bus} tells subscribers of the
- * reset.
+ * offset order, one call at a time per channel. When a pub/sub connection reconnects, the subscriptions are made
+ * again (by Lettuce on one server; by this broker, one SSUBSCRIBE per channel, on a cluster, where Lettuce's single
+ * SSUBSCRIBE of every channel fails across slots); on each confirmation this broker reads the channel's history
+ * after the last offset it delivered and delivers what it missed before the live messages that arrived meanwhile.
+ * If Redis lost the channel (a restart without persistence), or came back with its offset behind one this node
+ * already delivered (lost writes), the channel has a new epoch, and its envelopes carry it: the {@code Bus} tells
+ * subscribers of the reset. An offset is never reused within an epoch.
  */
 public final class RedisBroker implements Broker {
     private static final System.Logger LOG = System.getLogger(RedisBroker.class.getName());
@@ -69,14 +65,10 @@ public final class RedisBroker implements Broker {
     private static final String LIVE = "}:live";
     /** How much longer than its history a channel's offset and epoch are kept after its last publish. */
     private static final Duration META_GRACE = Duration.ofDays(1);
-    /** The least time start-up allows Redis to answer, whatever {@code herald.redis.timeout}. */
-    private static final Duration STARTUP = Duration.ofSeconds(10);
-    private static final String PUBLISH = script("publish.lua");
-    private static final String HISTORY = script("history.lua");
+    private static final String PUBLISH = script("floor.lua") + script("publish.lua");
+    private static final String HISTORY = script("floor.lua") + script("history.lua");
 
-    private final RedisClient client;
-    private final StatefulRedisConnection<String, String> connection;
-    private final StatefulRedisPubSubConnection<String, String> pubsub;
+    private final RedisLink link;
     private final int historySize;
     private final long ttlMillis;
     private final long metaTtlMillis;
@@ -85,89 +77,79 @@ public final class RedisBroker implements Broker {
     private final String publishSha;
     private final String historySha;
     private final Map<String, Channel> channels = new ConcurrentHashMap<>();
+    /**
+     * Orders what this node sends about its subscriptions: SSUBSCRIBE of a first subscriber, SUNSUBSCRIBE of the
+     * last, and the clean-up of a subscription no longer wanted, so that an SUNSUBSCRIBE never overtakes a later
+     * SSUBSCRIBE of the same channel. Held only while sending, never while waiting for Redis, and never on Lettuce's
+     * event loop.
+     */
+    private final ReentrantLock sending = new ReentrantLock();
     private volatile Listener listener = e -> { };
 
-    private RedisBroker(RedisClient client, StatefulRedisConnection<String, String> connection,
-                        StatefulRedisPubSubConnection<String, String> pubsub, int historySize, Duration historyTtl,
-                        Duration timeout, Clock clock) {
-        this.client = client;
-        this.connection = connection;
-        this.pubsub = pubsub;
+    private RedisBroker(RedisLink link, int historySize, Duration historyTtl, Duration timeout, Clock clock) {
+        this.link = link;
         this.historySize = historySize;
         this.ttlMillis = historyTtl.toMillis();
         this.metaTtlMillis = historyTtl.plus(META_GRACE).toMillis();
         this.timeout = timeout;
         this.clock = clock;
-        this.publishSha = connection.sync().digest(PUBLISH);
-        this.historySha = connection.sync().digest(HISTORY);
-        pubsub.addListener(new Dispatcher());
+        this.publishSha = link.scripts().digest(PUBLISH);
+        this.historySha = link.scripts().digest(HISTORY);
+        link.pubsub().addListener(new Dispatcher());
+        if (link.cluster()) {
+            link.client().getResources().eventBus().get()
+                    .filter(ConnectionActivatedEvent.class::isInstance)
+                    .subscribe(e -> resubscribeAll());
+        }
+    }
+
+    /**
+     * Connects to one Redis server; as {@link #connect(String, boolean, int, Duration, Duration, Duration, Clock)}
+     * with no cluster and no start-up wait.
+     */
+    public static RedisBroker connect(String url, int historySize, Duration historyTtl, Duration timeout,
+                                      Clock clock) {
+        return connect(url, false, historySize, historyTtl, timeout, Duration.ZERO, clock);
     }
 
     /**
      * Connects to Redis (both connections) and checks it answers; called once at start-up.
      *
-     * @param url         {@code redis://[user:password@]host:port[/db]}, or {@code rediss://} for TLS
+     * @param urls        {@code redis://[user:password@]host:port[/db]}, or {@code rediss://} for TLS; several,
+     *                    separated by commas, are the seeds of a Redis Cluster
+     * @param cluster     whether a single URL is a Redis Cluster's seed ({@code herald.redis.cluster})
      * @param historySize messages kept per channel
      * @param historyTtl  age past which a message leaves history; also the idle time after which Redis drops the
      *                    history key
      * @param timeout     the longest a command may take (and connecting)
+     * @param startupWait how long to keep trying while Redis cannot be reached ({@code herald.redis.startup-wait};
+     *                    zero: fail at once)
      * @param clock       gives the time messages are aged against
-     * @throws IllegalStateException with a one-line message if the URL is malformed or Redis cannot be reached
+     * @throws IllegalStateException with a one-line message if a URL is malformed or Redis cannot be reached
      */
-    public static RedisBroker connect(String url, int historySize, Duration historyTtl, Duration timeout,
-                                      Clock clock) {
-        RedisURI uri;
-        try {
-            uri = RedisURI.create(url);
-        } catch (RuntimeException e) {
-            throw new IllegalStateException("herald.redis.url is not a Redis URL (redis://host:port): "
-                    + e.getMessage(), e);
-        }
-        uri.setTimeout(timeout);
-        // reconnect soon after an outage (Lettuce's default backs off to 30 s): 50 ms doubling up to 1 s
-        ClientResources resources = DefaultClientResources.builder()
-                .reconnectDelay(Delay.exponential(Duration.ofMillis(50), Duration.ofSeconds(1), 2,
-                        TimeUnit.MILLISECONDS))
-                .build();
-        RedisClient client = RedisClient.create(resources, uri);
-        client.setOptions(ClientOptions.builder()
-                .autoReconnect(true)
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .socketOptions(SocketOptions.builder().connectTimeout(timeout).build())
-                .timeoutOptions(TimeoutOptions.enabled(timeout))
-                .build());
-        StatefulRedisConnection<String, String> connection = null;
-        try {
-            connection = client.connect();
-            awaitPing(connection, System.nanoTime() + Math.max(timeout.toNanos(), STARTUP.toNanos()));
-            StatefulRedisPubSubConnection<String, String> pubsub = client.connectPubSub();
-            return new RedisBroker(client, connection, pubsub, historySize, historyTtl, timeout, clock);
-        } catch (RuntimeException e) {
-            if (connection != null) {
-                connection.close();
-            }
-            client.shutdown(0, 2, TimeUnit.SECONDS);
-            resources.shutdown(0, 2, TimeUnit.SECONDS);
-            throw new IllegalStateException("herald.engine=redis: cannot connect to Redis at " + safe(uri)
-                    + ": " + rootMessage(e), e);
-        }
-    }
-
-    /**
-     * PING until Redis answers: a connection made on a busy machine may drop and reconnect once before it is ready.
-     * Redis refusing the connection fails {@code connect} itself, at once.
-     */
-    private static void awaitPing(StatefulRedisConnection<String, String> connection, long deadline) {
-        for (;;) {
+    public static RedisBroker connect(String urls, boolean cluster, int historySize, Duration historyTtl,
+                                      Duration timeout, Duration startupWait, Clock clock) {
+        List<RedisURI> uris = new ArrayList<>();
+        for (String url : urls.split(",")) {
             try {
-                connection.sync().ping();
-                return;
-            } catch (RedisException e) {
-                if (System.nanoTime() - deadline > 0) {
-                    throw e;
-                }
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+                uris.add(RedisURI.create(url.trim()));
+            } catch (RuntimeException e) {
+                throw new IllegalStateException("herald.redis.url is not a Redis URL (redis://host:port): "
+                        + e.getMessage(), e);
             }
+        }
+        boolean isCluster = cluster || uris.size() > 1;
+        try {
+            RedisLink link = RedisLink.connect(uris, isCluster, timeout, startupWait);
+            try {
+                return new RedisBroker(link, historySize, historyTtl, timeout, clock);
+            } catch (RuntimeException e) {
+                link.close();
+                throw e;
+            }
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("herald.engine=redis: cannot connect to Redis"
+                    + (isCluster ? " Cluster" : "") + " at " + safe(uris) + ": " + rootMessage(e), e);
         }
     }
 
@@ -185,8 +167,9 @@ public final class RedisBroker implements Broker {
         StringBuilder tail = new StringBuilder(data.length() + event.length() + 48).append("\"event\":\"");
         escape(tail, event).append("\",\"ts\":").append(ts).append(",\"data\":").append(data).append('}');
         String[] keys = {meta(channel), history(channel)};
+        String[] floor = floor(channel);
         String[] args = {newEpoch(), tail.toString(), Integer.toString(historySize), Long.toString(ttlMillis),
-                Long.toString(metaTtlMillis), live(channel)};
+                Long.toString(metaTtlMillis), live(channel), floor[0], floor[1], floor[2]};
         List<Object> result = run(PUBLISH, publishSha, keys, args);
         return new Envelope(channel, (Long) result.get(0), (String) result.get(1), event, data, ts);
     }
@@ -194,11 +177,23 @@ public final class RedisBroker implements Broker {
     /** Runs {@code history.lua}: one round trip; drops the channel's entries older than the ttl first. */
     @Override
     public HistoryPage history(String channel, long since, int limit) {
-        return page(channel, run(HISTORY, historySha, keys(channel), historyArgs(since, limit)));
+        return page(channel, run(HISTORY, historySha, keys(channel), historyArgs(channel, since, limit)));
     }
 
     /**
-     * SUBSCRIBEs this node to the channel's envelopes when it is the first subscribe for the channel, and returns
+     * The epoch, the last offset and the print ({@code <ts>:<bytes of data>}) of the last envelope this node
+     * delivered on the channel ({@code "", "0", ""} when it knows none): the scripts ({@code floor.lua}) start a new
+     * epoch when Redis holds that epoch behind it (Redis lost writes this node saw).
+     */
+    private String[] floor(String channel) {
+        Channel c = channels.get(channel);
+        return c == null ? NO_FLOOR : c.floor();
+    }
+
+    private static final String[] NO_FLOOR = {"", "0", ""};
+
+    /**
+     * SSUBSCRIBEs this node to the channel's envelopes when it is the first subscribe for the channel, and returns
      * once Redis confirmed it. Throws {@code unavailable} (and counts nothing) if Redis does not confirm in time.
      */
     @Override
@@ -211,14 +206,21 @@ public final class RedisBroker implements Broker {
                 }
                 if (c.interest == 0) {
                     try {
-                        await(pubsub.async().subscribe(live(channel)));
+                        RedisFuture<Void> confirmed;
+                        sending.lock();
+                        try {
+                            confirmed = link.pubsub().async().ssubscribe(live(channel));
+                        } finally {
+                            sending.unlock();
+                        }
+                        await(confirmed);
                         // where the channel stands now: what a catch-up after a reconnect starts from
                         HistoryPage now = history(channel, Long.MAX_VALUE, 0);
                         c.seed(now.epoch(), now.latest());
                     } catch (HeraldException e) {
                         c.removed = true;
                         channels.remove(channel, c);
-                        pubsub.async().unsubscribe(live(channel));
+                        sunsubscribe(channel);
                         throw e;
                     }
                 }
@@ -228,7 +230,7 @@ public final class RedisBroker implements Broker {
         }
     }
 
-    /** UNSUBSCRIBEs when it is the last; does not wait for Redis (messages that still come are dropped). */
+    /** SUNSUBSCRIBEs when it is the last; does not wait for Redis (messages that still come are dropped). */
     @Override
     public void unsubscribe(String channel) {
         Channel c = channels.get(channel);
@@ -242,25 +244,76 @@ public final class RedisBroker implements Broker {
             c.removed = true;
             channels.remove(channel, c);
         }
-        pubsub.async().unsubscribe(live(channel)).exceptionally(e -> {
+        sunsubscribe(channel);
+    }
+
+    /**
+     * Sends SUNSUBSCRIBE unless the channel is wanted again by then; does not wait. If Redis is down, the
+     * subscription Lettuce restores on reconnect is dropped when its confirmation arrives ({@link Dispatcher}).
+     */
+    private void sunsubscribe(String channel) {
+        sending.lock();
+        try {
+            if (channels.containsKey(channel)) {
+                return; // a new first subscriber: its SSUBSCRIBE is sent after this check
+            }
+            link.pubsub().async().sunsubscribe(live(channel)).exceptionally(e -> {
+                LOG.log(System.Logger.Level.DEBUG, "unsubscribing from " + channel + " failed", e);
+                return null;
+            });
+        } catch (RedisException e) {
             LOG.log(System.Logger.Level.DEBUG, "unsubscribing from " + channel + " failed", e);
-            return null;
-        });
+        } finally {
+            sending.unlock();
+        }
+    }
+
+    /**
+     * On a cluster, after any connection to it (re)connects: SSUBSCRIBE every wanted channel again, one command
+     * each (Lettuce's own restore sends one SSUBSCRIBE for all of a master's channels, which Redis refuses when they
+     * span slots). A channel already subscribed is confirmed again, which makes it catch up: harmless. Runs on
+     * Lettuce's event bus thread.
+     */
+    private void resubscribeAll() {
+        for (String channel : channels.keySet()) {
+            resubscribe(channel);
+        }
+    }
+
+    private void resubscribe(String channel) {
+        sending.lock();
+        try {
+            if (channels.containsKey(channel)) {
+                link.pubsub().async().ssubscribe(live(channel)).exceptionally(e -> {
+                    LOG.log(System.Logger.Level.DEBUG, "subscribing to " + channel + " again failed", e);
+                    return null;
+                });
+            }
+        } catch (RedisException e) {
+            LOG.log(System.Logger.Level.DEBUG, "subscribing to " + channel + " again failed", e);
+        } finally {
+            sending.unlock();
+        }
     }
 
     /**
      * Redis' {@code used_memory} and {@code maxmemory} (-1 when it has none), -1 channels (Redis cannot tell the
      * channels with history without a scan), and Redis' {@code evicted_keys} (keys, not channels: a channel has
-     * two). All -1 (and 0 evicted) if Redis does not answer.
+     * two). All -1 (and 0 evicted) if Redis does not answer. On a cluster, the sums over its masters.
      */
     @Override
     public Usage usage() {
         try {
-            String info = connection.async().info().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            long used = infoField(info, "used_memory");
-            long max = infoField(info, "maxmemory");
-            long evicted = infoField(info, "evicted_keys");
-            return new Usage(used, max <= 0 ? -1 : max, -1, Math.max(0, evicted));
+            long used = 0;
+            long max = 0;
+            long evicted = 0;
+            for (String info : link.info().get().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                used += Math.max(0, infoField(info, "used_memory"));
+                long m = infoField(info, "maxmemory");
+                max = max < 0 || m <= 0 ? -1 : max + m;
+                evicted += Math.max(0, infoField(info, "evicted_keys"));
+            }
+            return new Usage(used, max <= 0 ? -1 : max, -1, evicted);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Usage.UNKNOWN;
@@ -271,13 +324,7 @@ public final class RedisBroker implements Broker {
 
     @Override
     public void close() {
-        try {
-            pubsub.close();
-            connection.close();
-        } finally {
-            client.shutdown(0, 2, TimeUnit.SECONDS);
-            client.getResources().shutdown(0, 2, TimeUnit.SECONDS);
-        }
+        link.close();
     }
 
     // ---- pub/sub ----
@@ -285,7 +332,7 @@ public final class RedisBroker implements Broker {
     /** Lettuce's pub/sub callbacks, on the pub/sub connection's event loop thread, in the order Redis sent them. */
     private final class Dispatcher extends RedisPubSubAdapter<String, String> {
         @Override
-        public void message(String liveChannel, String message) {
+        public void smessage(String liveChannel, String message) {
             String channel = channelOf(liveChannel);
             Channel c = channel == null ? null : channels.get(channel);
             if (c == null) {
@@ -301,13 +348,34 @@ public final class RedisBroker implements Broker {
             c.offer(e);
         }
 
+        /**
+         * A first confirmation, or one after a reconnect (catch up). A channel no longer wanted (left while Redis was
+         * down, and restored by Lettuce on reconnect) is unsubscribed, off this thread.
+         */
         @Override
-        public void subscribed(String liveChannel, long count) {
+        public void ssubscribed(String liveChannel, long count) {
             String channel = channelOf(liveChannel);
-            Channel c = channel == null ? null : channels.get(channel);
+            if (channel == null) {
+                return;
+            }
+            Channel c = channels.get(channel);
             LOG.log(System.Logger.Level.DEBUG, "subscribed to " + liveChannel + (c == null ? " (no longer wanted)" : ""));
             if (c != null) {
                 c.confirmed();
+            } else {
+                CompletableFuture.runAsync(() -> sunsubscribe(channel));
+            }
+        }
+
+        /**
+         * Redis ends a shard channel's subscriptions itself when its slot moves to another master: subscribe again
+         * (Lettuce routes it to the new owner), off this thread; the confirmation makes the channel catch up.
+         */
+        @Override
+        public void sunsubscribed(String liveChannel, long count) {
+            String channel = channelOf(liveChannel);
+            if (channel != null && channels.containsKey(channel)) {
+                CompletableFuture.runAsync(() -> resubscribe(channel));
             }
         }
     }
@@ -325,11 +393,25 @@ public final class RedisBroker implements Broker {
         private boolean confirmedBefore;
         private String epoch;
         private long last;
+        /** The last envelope delivered, or null (seeded from history: nothing delivered yet). */
+        private Envelope lastDelivered;
+        /** Epochs this channel had before the current one: their envelopes still in flight are dropped. */
+        private final java.util.Set<String> retired = new java.util.LinkedHashSet<>();
         /** Live envelopes held back while a catch-up read runs; null when none runs. */
         private List<Envelope> held;
 
         Channel(String name) {
             this.name = name;
+        }
+
+        /** {epoch or "", last offset delivered}, for the scripts' check that Redis did not go back. */
+        synchronized String[] floor() {
+            if (epoch == null) {
+                return NO_FLOOR;
+            }
+            String print = lastDelivered == null || lastDelivered.offset() != last ? ""
+                    : lastDelivered.ts() + ":" + utf8Length(lastDelivered.data());
+            return new String[] {epoch, Long.toString(last), print};
         }
 
         /** Where the channel stood when the node subscribed, unless something was delivered since. */
@@ -350,11 +432,18 @@ public final class RedisBroker implements Broker {
 
         /** Delivers unless already delivered; call holding this lock. */
         private void deliver(Envelope e) {
-            if (e.epoch().equals(epoch) && e.offset() <= last) {
+            if (e.epoch().equals(epoch) ? e.offset() <= last : retired.contains(e.epoch())) {
                 return;
+            }
+            if (epoch != null && !e.epoch().equals(epoch)) {
+                retired.add(epoch);
+                if (retired.size() > 8) {
+                    retired.remove(retired.iterator().next());
+                }
             }
             epoch = e.epoch();
             last = e.offset();
+            lastDelivered = e;
             listener.onMessage(e);
         }
 
@@ -400,22 +489,16 @@ public final class RedisBroker implements Broker {
     }
 
     private CompletionStage<HistoryPage> readAsync(String channel, long since) {
-        RedisAsyncCommands<String, String> async = connection.async();
-        String[] args = historyArgs(since, historySize);
-        RedisFuture<List<Object>> first = async.evalsha(historySha, ScriptOutputType.MULTI, keys(channel), args);
-        return first
-                .handle((r, e) -> e == null ? CompletableFuture.completedFuture(r)
-                        : (CompletionStage<List<Object>>) async.<List<Object>>eval(HISTORY, ScriptOutputType.MULTI,
-                                keys(channel), args))
-                .thenCompose(s -> s)
+        return runAsync(HISTORY, historySha, keys(channel), historyArgs(channel, since, historySize))
                 .thenApply(r -> page(channel, r));
     }
 
     // ---- commands ----
 
-    private String[] historyArgs(long since, int limit) {
+    private String[] historyArgs(String channel, long since, int limit) {
+        String[] floor = floor(channel);
         return new String[] {newEpoch(), Long.toString(since), Integer.toString(limit),
-                Long.toString(clock.millis() - ttlMillis), Long.toString(metaTtlMillis)};
+                Long.toString(clock.millis() - ttlMillis), Long.toString(metaTtlMillis), floor[0], floor[1], floor[2]};
     }
 
     @SuppressWarnings("unchecked")
@@ -431,20 +514,37 @@ public final class RedisBroker implements Broker {
 
     /** EVALSHA, or EVAL when Redis does not know the script (a restarted Redis); {@code unavailable} on failure. */
     private List<Object> run(String script, String sha, String[] keys, String[] args) {
+        CompletableFuture<List<Object>> result;
         try {
-            try {
-                return connection.sync().evalsha(sha, ScriptOutputType.MULTI, keys, args);
-            } catch (RedisNoScriptException e) {
-                return connection.sync().eval(script, ScriptOutputType.MULTI, keys, args);
-            }
+            result = runAsync(script, sha, keys, args).toCompletableFuture();
         } catch (RedisException e) {
             throw unavailable(e);
         }
+        return await(result);
     }
 
-    private void await(RedisFuture<?> future) {
+    /**
+     * EVALSHA, then EVAL if Redis does not know the script (a restarted Redis, or a cluster master that never ran
+     * it); on a cluster, Lettuce sends both to the master of the first key's slot.
+     */
+    private CompletionStage<List<Object>> runAsync(String script, String sha, String[] keys, String[] args) {
+        RedisFuture<List<Object>> first = link.scripts().evalsha(sha, ScriptOutputType.MULTI, keys, args);
+        return first
+                .handle((r, e) -> e == null ? CompletableFuture.completedFuture(r)
+                        : noScript(e) ? link.scripts().<List<Object>>eval(script, ScriptOutputType.MULTI, keys, args)
+                        : CompletableFuture.<List<Object>>failedFuture(e))
+                .thenCompose(stage -> stage);
+    }
+
+    private static boolean noScript(Throwable e) {
+        Throwable t = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+        return t instanceof RedisNoScriptException;
+    }
+
+    /** The future's value within {@code herald.redis.timeout}, else {@code unavailable}. */
+    private <T> T await(java.util.concurrent.Future<T> future) {
         try {
-            future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw unavailable(e);
@@ -546,9 +646,32 @@ public final class RedisBroker implements Broker {
         return -1;
     }
 
+    private static String safe(List<RedisURI> uris) {
+        return String.join(",", uris.stream().map(RedisBroker::safe).toList());
+    }
+
     private static String safe(RedisURI uri) {
         return (uri.isSsl() ? "rediss://" : "redis://") + uri.getHost() + ":" + uri.getPort() + "/"
                 + uri.getDatabase();
+    }
+
+    /** Bytes of {@code s} in UTF-8 (as Lua's {@code #} counts them), without encoding it. */
+    static int utf8Length(String s) {
+        int n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                n++;
+            } else if (c < 0x800) {
+                n += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                n += 4;
+                i++;
+            } else {
+                n += 3;
+            }
+        }
+        return n;
     }
 
     private static String newEpoch() {

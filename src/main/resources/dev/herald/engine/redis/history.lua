@@ -6,8 +6,15 @@
 -- ARGV[3]  at most this many entries
 -- ARGV[4]  cutoff: entries published (their "ts") before it are removed first (herald.history.ttl)
 -- ARGV[5]  milliseconds the meta key lives if this call creates it
+-- ARGV[6]  the epoch the calling node last delivered on the channel, or "" if none
+-- ARGV[7]  the offset the calling node last delivered in that epoch (0 if none)
+-- ARGV[8]  "<ts>:<bytes of data>" of that envelope ("" if none)
 -- Returns {epoch, latest, earliest (-1 if none), {envelope JSON, ...}}.
 local epoch = redis.call('HGET', KEYS[1], 'epoch')
+if lost_writes(epoch, ARGV[6], ARGV[7], ARGV[8]) then
+  -- Redis went back behind what a node delivered: a new epoch, as publish.lua does
+  epoch = false
+end
 if not epoch then
   -- fix the epoch now, so that a subscriber told this epoch sees the first publish in the same one
   epoch = ARGV[1]

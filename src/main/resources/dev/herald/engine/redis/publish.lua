@@ -6,9 +6,16 @@
 -- ARGV[3]  messages kept (herald.history.size)
 -- ARGV[4]  milliseconds the history key lives after this publish (herald.history.ttl)
 -- ARGV[5]  milliseconds the meta key lives after this publish (the ttl plus a day)
--- ARGV[6]  the pub/sub channel every node subscribed to the channel listens on
+-- ARGV[6]  the shard channel every node subscribed to the channel listens on (same hash tag, same slot)
+-- ARGV[7]  the epoch the calling node last delivered on the channel, or "" if none
+-- ARGV[8]  the offset the calling node last delivered in that epoch (0 if none)
+-- ARGV[9]  "<ts>:<bytes of data>" of that envelope ("" if none)
 -- Returns {offset, epoch}.
 local epoch = redis.call('HGET', KEYS[1], 'epoch')
+if lost_writes(epoch, ARGV[7], ARGV[8], ARGV[9]) then
+  -- Redis went back behind what a node delivered: a new epoch, so that no offset is reused within an epoch
+  epoch = false
+end
 if not epoch then
   -- the channel's keys are gone (never made, expired or evicted): a new epoch, and no history of an old one
   epoch = ARGV[1]
@@ -21,5 +28,5 @@ redis.call('ZADD', KEYS[2], offset, envelope)
 redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -(tonumber(ARGV[3]) + 1))
 redis.call('PEXPIRE', KEYS[2], ARGV[4])
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
-redis.call('PUBLISH', ARGV[6], envelope)
+redis.call('SPUBLISH', ARGV[6], envelope)
 return {offset, epoch}

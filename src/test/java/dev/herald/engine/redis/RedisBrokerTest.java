@@ -230,6 +230,79 @@ class RedisBrokerTest extends BrokerContractTest {
     }
 
     @Test
+    void aPublishOnARedisThatWentBackBehindWhatTheNodeDeliveredStartsANewEpoch() throws Exception {
+        List<Envelope> seen = new CopyOnWriteArrayList<>();
+        Broker node = started(seen::add);
+        Broker other = started(e -> { });
+        node.subscribe("lost");
+        for (int i = 1; i <= 5; i++) {
+            other.publish("lost", "message", Integer.toString(i), clock.millis());
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> seen.size() == 5);
+        String before = seen.get(4).epoch();
+
+        // Redis comes back without its last two writes (as after a crash with AOF everysec)
+        assertThat(redis.command("HSET", RedisBroker.meta("lost"), "offset", "3")).isEqualTo(":0");
+        assertThat(redis.command("ZREMRANGEBYSCORE", RedisBroker.history("lost"), "4", "5")).isEqualTo(":2");
+
+        Envelope after = node.publish("lost", "message", "6", clock.millis());
+        assertThat(after.epoch()).isNotEqualTo(before);
+        assertThat(after.offset()).isEqualTo(1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> seen.size() == 6);
+        assertThat(seen.get(5)).isEqualTo(after);
+    }
+
+    @Test
+    void offsetsThatRedisLostAndGaveToOtherPublishesAreNotDeliveredAsIfTheyWereTheOldOnes() throws Exception {
+        List<Envelope> seen = new CopyOnWriteArrayList<>();
+        Broker node = started(seen::add);
+        Broker other = started(e -> { });
+        node.subscribe("taken");
+        for (int i = 1; i <= 5; i++) {
+            other.publish("taken", "message", Integer.toString(i), clock.millis());
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> seen.size() == 5);
+        String epoch = seen.get(4).epoch();
+
+        // Redis lost offsets 4 and 5, and three later publishes (not seen live by the node) took offsets 4 to 6
+        long later = clock.millis() + 1000;
+        assertThat(redis.command("ZREMRANGEBYSCORE", RedisBroker.history("taken"), "4", "5")).isEqualTo(":2");
+        for (int offset = 4; offset <= 6; offset++) {
+            String json = "{\"offset\":" + offset + ",\"epoch\":\"" + epoch + "\",\"event\":\"message\",\"ts\":"
+                    + later + ",\"data\":\"new " + offset + "\"}";
+            assertThat(redis.command("ZADD", RedisBroker.history("taken"), Integer.toString(offset), json))
+                    .isEqualTo(":1");
+        }
+        assertThat(redis.command("HSET", RedisBroker.meta("taken"), "offset", "6")).isEqualTo(":0");
+
+        // the node's pub/sub connection drops (as when Redis restarts) and catches up: it must see the new epoch
+        assertThat(redis.command("CLIENT", "KILL", "TYPE", "pubsub")).startsWith(":");
+        Envelope next = await().atMost(Duration.ofSeconds(30)).until(
+                () -> other.publish("taken", "message", "7", clock.millis()), e -> !e.epoch().equals(epoch));
+        assertThat(next.offset()).isEqualTo(1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> seen.contains(next));
+        assertThat(seen).extracting(Envelope::data).containsExactly("1", "2", "3", "4", "5", "7");
+    }
+
+    @Test
+    void aChannelLeftWhileRedisWasDownIsNotSubscribedAfterTheReconnect() throws Exception {
+        Broker node = started(e -> { });
+        node.subscribe("left");
+        await().atMost(Duration.ofSeconds(10)).until(() -> shardSubscribers("left") == 1);
+        redis.stop();
+        node.unsubscribe("left");
+        redis.start();
+        Broker other = started(e -> { });
+        other.publish("left", "message", "1", clock.millis()); // Redis is back and the node has reconnected
+        await().atMost(Duration.ofSeconds(30)).until(() -> shardSubscribers("left") == 0);
+    }
+
+    /** PUBSUB SHARDNUMSUB for the channel's shard channel. */
+    private static long shardSubscribers(String channel) throws Exception {
+        return RedisServer.shardSubscribers(redis.port(), RedisBroker.live(channel));
+    }
+
+    @Test
     void usageReportsRedisMemory() {
         Broker b = started(e -> { });
         Broker.Usage usage = b.usage();
