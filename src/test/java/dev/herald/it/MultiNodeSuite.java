@@ -111,11 +111,15 @@ abstract class MultiNodeSuite {
         t.start();
     }
 
-    /** A node on {@code url}; {@code ticker}: whether it runs the demo ticker (one node only, as README says). */
+    /**
+     * A node on {@code url}; {@code ticker}: whether it runs the demo ticker (one node only, as README says). Redis
+     * commands may take 5 s rather than 2 before {@code unavailable}: the machine is shared, and a node that is not
+     * connected refuses at once whatever the setting.
+     */
     static HeraldTarget.Standalone node(String name, String url, boolean ticker) {
         return HeraldTarget.startAnother(name, "-Xmx256m", "-Dherald.engine=redis", "-Dherald.redis.url=" + url,
                 "-Dherald.ticker=" + ticker, "-Dherald.ticker.interval=200ms", "-Dherald.sse.heartbeat=1s",
-                "-Dherald.poll.timeout=2s");
+                "-Dherald.poll.timeout=2s", "-Dherald.redis.timeout=5s");
     }
 
     static void close(AutoCloseable... all) {
