@@ -68,6 +68,16 @@ export interface Ack {
   channel: string;
   offset: number;
   id: string;
+  /** True when the server had this publish already (same idempotency key): nothing new was published. */
+  replayed: boolean;
+}
+
+export interface PublishOptions {
+  /**
+   * 1 to 128 visible ASCII characters naming this publish: the server publishes it once per key within its window
+   * (2 minutes by default). Default: a key generated per call, reused when the publish is sent again on reconnect.
+   */
+  idempotencyKey?: string;
 }
 
 /** Messages of `channel` from `requested` to `earliest - 1` will never arrive; with `reset`, a new stream began. */
@@ -121,8 +131,11 @@ export interface HeraldConnection {
   subscribe<T = unknown>(channel: string, onMessage: (message: Envelope<T>) => void,
     options?: SubscribeOptions): () => void;
 
-  /** Publishes `data` (any JSON value) as `event` (null: 'message'). Queued while disconnected. */
-  publish(channel: string, event: string | null, data?: unknown): Promise<Ack>;
+  /**
+   * Publishes `data` (any JSON value) as `event` (null: 'message'). Queued while disconnected; sent again after a
+   * reconnect with the same idempotency key, so it is published once.
+   */
+  publish(channel: string, event: string | null, data?: unknown, options?: PublishOptions): Promise<Ack>;
 
   on(type: 'state', listener: (event: StateEvent) => void): () => void;
   on(type: 'gap', listener: (gap: Gap) => void): () => void;

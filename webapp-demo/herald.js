@@ -59,6 +59,19 @@ export function refreshAt(expires, now = Date.now()) {
 
 const CHANNEL = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$/;
 
+/**
+ * A fresh idempotency key for a publish (protocol section "Idempotent publish"): 1 to 128 visible ASCII characters,
+ * unique enough that two publishes never share one within the server's window.
+ */
+function newIdempotencyKey() {
+  const c = globalThis.crypto;
+  if (c?.randomUUID) return c.randomUUID();
+  const bytes = new Uint8Array(16);
+  if (c?.getRandomValues) c.getRandomValues(bytes);
+  else for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(Math.random() * 256);
+  return Array.from(bytes, b => b.toString(16).padStart(2, '0')).join('');
+}
+
 /** A refusal: a server error (section 3: bad_channel, forbidden…) or the client's own (timeout, queue_full, closed). */
 export class HeraldError extends Error {
   constructor(code, message) {
@@ -233,18 +246,23 @@ class Connection {
 
   /**
    * Publishes `data` (any JSON value) on `channel` as `event` ('message' when null). Resolves with the ack
-   * {channel, offset, id} once the server has it. While disconnected the publish waits in a bounded queue and is
-   * sent on reconnect; one sent when the connection dropped is sent again (at least once: put an id in `data` if
-   * a duplicate matters). Rejects with a HeraldError: the server's code, or 'queue_full', 'timeout', 'closed'.
+   * {channel, offset, id, replayed} once the server has it. While disconnected the publish waits in a bounded queue
+   * and is sent on reconnect; one sent when the connection dropped is sent again, with the same idempotency key
+   * (generated per publish, or `options.idempotencyKey`), so the server publishes it once (protocol section
+   * "Idempotent publish"; `replayed` is true when the server had it already). Rejects with a HeraldError: the
+   * server's code, or 'queue_full', 'timeout', 'closed'.
    */
-  publish(channel, event, data) {
+  publish(channel, event, data, options = {}) {
     if (this._state === 'closed') return Promise.reject(new HeraldError('closed', 'the connection is closed'));
     if (!CHANNEL.test(channel)) return Promise.reject(new HeraldError('bad_channel', `not a channel name: ${channel}`));
     if (this._outbox.length >= this.options.maxQueue) {
       return Promise.reject(new HeraldError('queue_full', `more than ${this.options.maxQueue} publishes waiting`));
     }
     return new Promise((resolve, reject) => {
-      const item = { channel, event: event || 'message', data: data === undefined ? null : data, sent: false };
+      const item = {
+        channel, event: event || 'message', data: data === undefined ? null : data, sent: false,
+        idempotencyKey: options.idempotencyKey || newIdempotencyKey(),
+      };
       item.settle = (error, ack) => {
         clearTimeout(item.timer);
         const i = this._outbox.indexOf(item);
@@ -570,13 +588,16 @@ class HttpPublisher {
     const url = new URL('api/messages', conn.base);
     url.searchParams.set('channel', item.channel);
     url.searchParams.set('event', item.event);
-    const headers = { 'Content-Type': 'application/json' };
+    const headers = { 'Content-Type': 'application/json', 'Idempotency-Key': item.idempotencyKey };
     if (conn.options.token && conn._auth.token) headers.Authorization = `Bearer ${conn._auth.token}`;
     conn.env.fetch(url, {
       method: 'POST', headers, body: JSON.stringify(item.data),
     }).then(async response => {
       const body = await response.json().catch(() => null);
-      if (response.ok) item.settle(null, { channel: body.channel, offset: body.offset, id: body.id });
+      if (response.ok) {
+        item.settle(null, { channel: body.channel, offset: body.offset, id: body.id,
+          replayed: response.headers.get('Idempotent-Replayed') === 'true' });
+      }
       else if (response.status >= 500) throw new Error(`HTTP ${response.status}`);
       else if (response.status === 401 && conn.options.token && !item.reauthorized) {
         item.reauthorized = true; // once: a fresh token, then the same publish again
@@ -727,7 +748,10 @@ class WsTransport {
       case 'message': conn._envelope(f); break;
       case 'gap': conn._gap(f); break;
       case 'subscribed': conn._subscribed(f.channel, f.offset, f.epoch); break;
-      case 'ack': this.pending.get(f.ref)?.settle(null, { channel: f.channel, offset: f.offset, id: f.id }); break;
+      case 'ack':
+        this.pending.get(f.ref)?.settle(null, { channel: f.channel, offset: f.offset, id: f.id,
+          replayed: f.replayed === true });
+        break;
       case 'authenticated': {
         for (const channel of this.resubscribe || []) if (conn._channels.has(channel)) this.subscribe(channel);
         this.resubscribe = null;
@@ -776,7 +800,10 @@ class WsTransport {
     const ref = `p${++this.refs}`;
     this.pending.set(ref, item);
     item.sent = true;
-    this.send({ type: 'publish', channel: item.channel, event: item.event, data: item.data, ref });
+    this.send({
+      type: 'publish', channel: item.channel, event: item.event, data: item.data, ref,
+      idempotencyKey: item.idempotencyKey,
+    });
     return true;
   }
 

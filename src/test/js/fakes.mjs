@@ -85,8 +85,9 @@ export function fakeFetch() {
   const fetch = (url, init = {}) => new Promise((resolve, reject) => {
     const request = {
       url: new URL(url), init,
-      answer(status, body) {
-        resolve({ ok: status < 300, status, json: async () => body });
+      answer(status, body, headers = {}) {
+        const h = new Map(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+        resolve({ ok: status < 300, status, json: async () => body, headers: { get: name => h.get(name.toLowerCase()) ?? null } });
       },
       fail() {
         reject(new TypeError('network error'));

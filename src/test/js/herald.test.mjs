@@ -294,8 +294,10 @@ test('a proven WebSocket refused fallbackAfter times in a row hands over to SSE,
   await settle();
   const post = fetch.requests.find(r => r.url.pathname === '/ctx/api/messages');
   assert.ok(post, 'the publish that had no ack is sent again, by POST');
-  post.answer(201, { channel: 'a', offset: 5, id: 'ep1-5' });
-  assert.deepEqual(await acked, { channel: 'a', offset: 5, id: 'ep1-5' });
+  assert.equal(post.init.headers['Idempotency-Key'], ws.sentOf('publish')[0].idempotencyKey,
+    'the same idempotency key on the other transport: the server publishes it once');
+  post.answer(201, { channel: 'a', offset: 5, id: 'ep1-5' }, { 'Idempotent-Replayed': 'true' });
+  assert.deepEqual(await acked, { channel: 'a', offset: 5, id: 'ep1-5', replayed: true });
   herald.close();
 });
 
@@ -519,15 +521,24 @@ test('publish while disconnected: queued, sent on reconnect, resolved by the ack
   assert.equal(ws.sentOf('publish').length, 0, 'not before frames flow');
   ws.frame({ type: 'pong', ref: 'hello' });
   const [frame] = ws.sentOf('publish');
-  assert.deepEqual({ ...frame, ref: undefined }, { type: 'publish', channel: 'a', event: 'chat', data: { text: 'hi' }, ref: undefined });
+  assert.match(frame.idempotencyKey, /^[!-~]{1,128}$/, 'an idempotency key per publish');
+  assert.deepEqual({ ...frame, ref: undefined, idempotencyKey: undefined },
+    { type: 'publish', channel: 'a', event: 'chat', data: { text: 'hi' }, ref: undefined, idempotencyKey: undefined });
   ws.drop(); // no ack came: sent again on the next connection
   clock.tick(499);
   const again = FakeWebSocket.last;
   again.open();
   again.frame({ type: 'pong', ref: 'hello' });
   const resent = again.sentOf('publish')[0];
-  again.frame({ type: 'ack', ref: resent.ref, channel: 'a', offset: 1, id: 'ep1-1' });
-  assert.deepEqual(await acked, { channel: 'a', offset: 1, id: 'ep1-1' });
+  assert.equal(resent.idempotencyKey, frame.idempotencyKey, 'sent again with the same key');
+  again.frame({ type: 'ack', ref: resent.ref, channel: 'a', offset: 1, id: 'ep1-1', replayed: true });
+  assert.deepEqual(await acked, { channel: 'a', offset: 1, id: 'ep1-1', replayed: true });
+  const other = herald.publish('a', 'chat', 'two', { idempotencyKey: 'order-42' });
+  const sent = again.sentOf('publish')[1];
+  assert.equal(sent.idempotencyKey, 'order-42', 'a key the application gives is used as is');
+  assert.notEqual(sent.idempotencyKey, frame.idempotencyKey);
+  again.frame({ type: 'ack', ref: sent.ref, channel: 'a', offset: 2, id: 'ep1-2' });
+  assert.equal((await other).replayed, false);
   herald.close();
 });
 
@@ -566,11 +577,14 @@ test('over SSE, publishes are HTTP POSTs sent one at a time, in order, and retri
   assert.equal(post.url.searchParams.get('channel'), 'chat:x');
   assert.equal(post.url.searchParams.get('event'), 'chat');
   assert.equal(post.init.body, '"one"');
+  const key = post.init.headers['Idempotency-Key'];
+  assert.ok(key, 'an Idempotency-Key header');
   post.fail();
   await settle();
   assert.equal(fetch.requests.length, 1, 'waits before retrying');
   clock.tick(500);
   await settle();
+  assert.equal(fetch.requests[1].init.headers['Idempotency-Key'], key, 'the retry has the same key');
   fetch.requests[1].answer(201, { channel: 'chat:x', offset: 1, id: 'e-1', event: 'chat', data: 'one', ts: 0 });
   assert.equal((await one).offset, 1);
   await settle();

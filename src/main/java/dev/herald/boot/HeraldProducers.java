@@ -42,14 +42,15 @@ public class HeraldProducers {
             return redis(config);
         }
         return new MemoryBroker(config.historySize(), config.historyTtl(), config.memoryMaxBytes(),
-                Clock.systemUTC());
+                config.idempotencyWindow(), Clock.systemUTC());
     }
 
     /** Connects to Redis now, so that an unreachable Redis stops the start with one line saying so. */
     private static Broker redis(HeraldConfig config) {
         try {
             return RedisBroker.connect(config.redisUrl(), config.redisCluster(), config.historySize(),
-                    config.historyTtl(), config.redisTimeout(), config.redisStartupWait(), Clock.systemUTC());
+                    config.historyTtl(), config.idempotencyWindow(), config.redisTimeout(), config.redisStartupWait(),
+                    Clock.systemUTC());
         } catch (NoClassDefFoundError e) {
             throw new IllegalStateException("herald.engine=redis needs io.lettuce:lettuce-core on the class path "
                     + "(the WARs and the standalone runner have it; add it to an application using the library jar)",

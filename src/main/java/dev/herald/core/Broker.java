@@ -48,7 +48,23 @@ public interface Broker extends AutoCloseable {
      * @param ts   publish time, epoch milliseconds
      * @return the envelope, with its offset and epoch
      */
-    Envelope publish(String channel, String event, String data, long ts);
+    default Envelope publish(String channel, String event, String data, long ts) {
+        return publish(channel, event, data, ts, null).envelope();
+    }
+
+    /**
+     * Appends a message to the channel's stream and delivers it, once per idempotency key: if the key was used on
+     * the channel within the engine's idempotency window ({@code herald.idempotency.window}, counted from the first
+     * publish), nothing is appended or delivered and the first publish's envelope is returned as a replay. Checking
+     * the key and appending are one atomic step, across nodes too (the Redis engine does both in its script). An
+     * engine may forget keys early when it must free memory (its history bound), never within the window otherwise.
+     *
+     * @param data           the message's JSON text
+     * @param ts             publish time, epoch milliseconds
+     * @param idempotencyKey a key checked by {@code Names.idempotencyKey}, or null for none
+     * @return the envelope and whether it is a replay
+     */
+    Published publish(String channel, String event, String data, long ts, String idempotencyKey);
 
     /**
      * Returns up to {@code limit} envelopes with offset greater than {@code since}, oldest first, with the stream's

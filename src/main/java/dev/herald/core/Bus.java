@@ -121,6 +121,20 @@ public class Bus {
     }
 
     /**
+     * As {@link #publish(String, String, Object)}, at most once per idempotency key: a second publish with the same
+     * key on the same channel within {@code herald.idempotency.window} (2 minutes by default) publishes nothing and
+     * returns the first one's envelope (docs/protocol.md, "Idempotent publish"). Across nodes too on the Redis
+     * engine. Use it where a retry must not publish twice (a payment notification, a job re-run after a crash).
+     *
+     * @param idempotencyKey 1 to 128 visible ASCII characters, or null for none
+     * @return the envelope, and whether it was a replay of an earlier publish
+     * @throws HeraldException as {@link #publish(String, String, Object)}, and {@code bad_request} for a bad key
+     */
+    public Published publish(String channel, String event, Object data, String idempotencyKey) {
+        return publishOnce(Caller.SYSTEM, channel, event, toJson(data), idempotencyKey);
+    }
+
+    /**
      * Publishes JSON text: every entry (HTTP, WebSocket, Java) ends here, so the text is checked and made compact
      * here, once, by {@link StrictJson} (docs/protocol.md, section 3.1). No message that reaches history can make a
      * transport fail to encode it.
@@ -131,14 +145,27 @@ public class Bus {
      *                         engine cannot be reached (the Redis engine, within {@code herald.redis.timeout})
      */
     public Envelope publishJson(Caller caller, String channel, String event, String json) {
+        return publishOnce(caller, channel, event, json, null).envelope();
+    }
+
+    /**
+     * {@link #publishJson}, at most once per idempotency key (see {@link #publish(String, String, Object, String)}):
+     * the entry for HTTP's {@code Idempotency-Key} header and the WebSocket frame's {@code idempotencyKey}.
+     *
+     * @param idempotencyKey the key, or null (or empty) for none
+     * @throws HeraldException as {@link #publishJson}, and {@code bad_request} for a key that is not 1 to 128
+     *                         visible ASCII characters
+     */
+    public Published publishOnce(Caller caller, String channel, String event, String json, String idempotencyKey) {
         Names.channel(channel);
         String name = Names.event(event);
+        String key = Names.idempotencyKey(idempotencyKey);
         if (json.length() > config.maxMessageBytes()) {
             throw new HeraldException(ErrorCode.TOO_LARGE, "message larger than " + config.maxMessageBytes());
         }
         authorize(caller, Action.PUBLISH, channel);
         String data = StrictJson.normalise(json);
-        return broker.publish(channel, name, data, clock.millis());
+        return broker.publish(channel, name, data, clock.millis(), key);
     }
 
     private String toJson(Object data) {

@@ -33,6 +33,7 @@ import java.util.function.Function;
  * @param redisCluster    whether a single {@code redisUrl} is the seed of a Redis Cluster (default false; several
  *                        URLs always are)
  * @param redisStartupWait how long start-up keeps trying to reach Redis before it fails (default 0: at once)
+ * @param idempotencyWindow how long a publish's idempotency key is remembered, from that publish (default 2 min)
  * @param security        authentication, capabilities, origins and limits (docs/security.md)
  */
 public record HeraldConfig(
@@ -53,6 +54,7 @@ public record HeraldConfig(
         Duration redisTimeout,
         boolean redisCluster,
         Duration redisStartupWait,
+        Duration idempotencyWindow,
         SecuritySettings security) {
 
     /** The smallest {@code herald.memory.max-bytes} accepted: 64 KiB. */
@@ -78,6 +80,7 @@ public record HeraldConfig(
                         + "separated by commas, for a Redis Cluster)"
                         + (redisUrl == null ? "" : "; the value given has another scheme")); // may hold a password
         require(positive(redisTimeout), "herald.redis.timeout must be > 0");
+        require(positive(idempotencyWindow), "herald.idempotency.window must be > 0");
         require(redisStartupWait != null && !redisStartupWait.isNegative(), "herald.redis.startup-wait must be >= 0");
         require(security != null, "security settings missing");
     }
@@ -113,6 +116,7 @@ public record HeraldConfig(
                 r.duration("herald.redis.timeout", Duration.ofSeconds(2)),
                 r.bool("herald.redis.cluster", false),
                 r.duration("herald.redis.startup-wait", Duration.ZERO),
+                r.duration("herald.idempotency.window", Duration.ofMinutes(2)),
                 SecuritySettings.from(r));
     }
 

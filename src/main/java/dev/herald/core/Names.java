@@ -60,4 +60,33 @@ public final class Names {
         }
         return name;
     }
+
+    /** The longest idempotency key: 128 characters. */
+    public static final int MAX_IDEMPOTENCY_KEY_LENGTH = 128;
+
+    /**
+     * Checks an idempotency key ({@code Idempotency-Key} header, {@code idempotencyKey} frame member): null or empty
+     * for none, else 1 to 128 visible ASCII characters ({@code !} to {@code ~}), as an HTTP header value can carry
+     * it unchanged (docs/protocol.md, "Idempotent publish").
+     *
+     * @return the key, or null for none
+     * @throws HeraldException {@code bad_request} for any other key
+     */
+    public static String idempotencyKey(String key) {
+        if (key == null || key.isEmpty()) {
+            return null;
+        }
+        if (key.length() > MAX_IDEMPOTENCY_KEY_LENGTH) {
+            throw new HeraldException(ErrorCode.BAD_REQUEST, "idempotency key longer than "
+                    + MAX_IDEMPOTENCY_KEY_LENGTH);
+        }
+        for (int i = 0; i < key.length(); i++) {
+            char c = key.charAt(i);
+            if (c < 0x21 || c > 0x7e) {
+                throw new HeraldException(ErrorCode.BAD_REQUEST,
+                        "idempotency key may hold visible ASCII characters only (! to ~)");
+            }
+        }
+        return key;
+    }
 }

@@ -19,9 +19,17 @@ import java.util.Map;
  * @param data    publish: the data as compact JSON text ({@code null} when absent)
  * @param token   auth: a bearer token (a JWT), or null
  * @param ref     the client's string echoed in the reply, or null
+ * @param idempotencyKey publish: the key that makes a retried publish a replay (docs/protocol.md, "Idempotent
+ *                publish"), or null
  */
 public record ClientFrame(String type, String channel, Long since, String epoch, String event, String data,
-                          String token, String ref) {
+                          String token, String ref, String idempotencyKey) {
+
+    /** A frame without an idempotency key. */
+    public ClientFrame(String type, String channel, Long since, String epoch, String event, String data,
+                       String token, String ref) {
+        this(type, channel, since, epoch, event, data, token, ref, null);
+    }
 
     /** A frame refused before it was handled, with the {@code ref} to echo when the frame had a usable one. */
     public static final class Refused extends HeraldException {
@@ -79,7 +87,7 @@ public record ClientFrame(String type, String channel, Long since, String epoch,
             string(m, "ref");
             return new ClientFrame(type, string(m, "channel"),
                     since == null ? null : offset(since), string(m, "epoch"), string(m, "event"),
-                    data == null ? "null" : data.json(), string(m, "token"), ref);
+                    data == null ? "null" : data.json(), string(m, "token"), ref, string(m, "idempotencyKey"));
         } catch (HeraldException e) {
             throw new Refused(e.getMessage(), ref);
         }

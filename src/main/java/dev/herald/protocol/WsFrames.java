@@ -59,6 +59,14 @@ public final class WsFrames {
     }
 
     public static String ack(Envelope e, String ref) {
+        return ack(e, ref, false);
+    }
+
+    /**
+     * {@code {"type":"ack","ref":…,"channel":…,"offset":N,"id":…}}, with {@code "replayed":true} when the publish
+     * was a replay of an earlier one with the same idempotency key (docs/protocol.md, "Idempotent publish").
+     */
+    public static String ack(Envelope e, String ref, boolean replayed) {
         StringBuilder b = start("ack");
         if (ref != null) {
             b.append(",\"ref\":");
@@ -68,6 +76,9 @@ public final class WsFrames {
         JsonText.string(b, e.channel());
         b.append(",\"offset\":").append(e.offset()).append(",\"id\":");
         JsonText.string(b, e.id());
+        if (replayed) {
+            b.append(",\"replayed\":true");
+        }
         return b.append('}').toString();
     }
 

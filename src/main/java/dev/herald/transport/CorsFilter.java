@@ -27,7 +27,7 @@ import java.util.List;
  */
 public class CorsFilter extends HttpFilter {
     private static final long serialVersionUID = 1L;
-    static final String ALLOW_HEADERS = "Authorization, Content-Type, Last-Event-ID";
+    static final String ALLOW_HEADERS = "Authorization, Content-Type, Last-Event-ID, Idempotency-Key";
 
     private transient List<String> allowed;
 
@@ -53,6 +53,7 @@ public class CorsFilter extends HttpFilter {
         if (listed) {
             response.setHeader("Access-Control-Allow-Origin", origin.trim());
             response.setHeader("Access-Control-Allow-Credentials", "true");
+            response.setHeader("Access-Control-Expose-Headers", "Idempotent-Replayed");
         }
         if ("OPTIONS".equals(request.getMethod()) && request.getHeader("Access-Control-Request-Method") != null) {
             response.setHeader("Access-Control-Allow-Methods", "GET, POST, OPTIONS");

@@ -53,6 +53,27 @@ public abstract class BrokerContractTest {
     }
 
     @Test
+    void aSecondPublishWithTheSameIdempotencyKeyReplaysTheFirstAndDeliversNothing() {
+        List<Envelope> seen = new CopyOnWriteArrayList<>();
+        Broker b = broker(100, Duration.ofHours(1), seen::add);
+        b.subscribe("pay");
+        Published first = b.publish("pay", "paid", "{\"n\":1}", clock.millis(), "order-1");
+        assertThat(first.replayed()).isFalse();
+        Published again = b.publish("pay", "other", "{\"n\":2}", clock.millis() + 5, "order-1");
+        assertThat(again.replayed()).isTrue();
+        assertThat(again.envelope()).isEqualTo(first.envelope());
+        assertThat(again.envelope().data()).isEqualTo("{\"n\":1}");
+        // another key, or the same key on another channel, is another publish
+        assertThat(b.publish("pay", "paid", "3", clock.millis(), "order-2").envelope().offset()).isEqualTo(2);
+        assertThat(b.publish("refund", "paid", "4", clock.millis(), "order-1").replayed()).isFalse();
+        assertThat(b.history("pay", 0, 10).messages()).extracting(Envelope::offset).containsExactly(1L, 2L);
+        await().atMost(Duration.ofSeconds(10)).until(() -> seen.stream().filter(e -> e.channel().equals("pay"))
+                .count() >= 2);
+        assertThat(seen).filteredOn(e -> e.channel().equals("pay")).extracting(Envelope::offset)
+                .containsExactly(1L, 2L);
+    }
+
+    @Test
     void anUnusedChannelHasAnEmptyHistoryAtOffsetZero() {
         Broker b = broker(100, Duration.ofHours(1), e -> { });
         HistoryPage page = b.history("nothing", 0, 10);

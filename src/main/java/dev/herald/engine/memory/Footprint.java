@@ -39,6 +39,14 @@ final class Footprint {
         return ENVELOPE + string(e.data()) + (e.event() == Names.DEFAULT_EVENT ? 0 : string(e.event()));
     }
 
+    /**
+     * What one remembered idempotency key costs: its map entry, the key, the record holding it and its envelope (counted
+     * again, though the history ring may share it: an over-estimate, on the safe side of the bound).
+     */
+    static long idempotencyKey(String key, Envelope e) {
+        return MAP_ENTRY + string(key) + 24 + envelope(e);
+    }
+
     /** An array of {@code length} references. */
     static long references(int length) {
         return length == 0 ? 0 : align(ARRAY + 4L * length);

@@ -2,6 +2,7 @@ package dev.herald.engine.memory;
 
 import dev.herald.core.Broker;
 import dev.herald.core.Envelope;
+import dev.herald.core.Published;
 import dev.herald.core.HeraldConfig;
 import dev.herald.core.HistoryPage;
 import java.security.SecureRandom;
@@ -58,6 +59,7 @@ public final class MemoryBroker implements Broker {
     private final long ttlMillis;
     private final long maxBytes;
     private final Clock clock;
+    private final long idempotencyWindowMillis;
     private final Map<String, Stream> streams = new ConcurrentHashMap<>();
     /** Bytes accounted for all streams ({@link Stream#bytes}), changed under each stream's lock. */
     private final AtomicLong held = new AtomicLong();
@@ -84,6 +86,23 @@ public final class MemoryBroker implements Broker {
      * @param clock       gives publish times for age and eviction order
      */
     public MemoryBroker(int historySize, Duration historyTtl, long maxBytes, Clock clock) {
+        this(historySize, historyTtl, maxBytes, DEFAULT_IDEMPOTENCY_WINDOW, clock);
+    }
+
+    /** The default of {@code herald.idempotency.window}: 2 minutes. */
+    public static final Duration DEFAULT_IDEMPOTENCY_WINDOW = Duration.ofMinutes(2);
+
+    /**
+     * @param historySize       messages kept per channel
+     * @param historyTtl        age past which a message leaves history
+     * @param maxBytes          bytes of heap, as estimated, that channels, history and idempotency keys may take in
+     *                          all before eviction
+     * @param idempotencyWindow how long a publish's idempotency key is remembered, from that publish
+     * @param clock             gives publish times for age and eviction order
+     */
+    public MemoryBroker(int historySize, Duration historyTtl, long maxBytes, Duration idempotencyWindow,
+                        Clock clock) {
+        this.idempotencyWindowMillis = idempotencyWindow.toMillis();
         this.historySize = historySize;
         this.ttlMillis = historyTtl.toMillis();
         this.maxBytes = maxBytes;
@@ -102,21 +121,34 @@ public final class MemoryBroker implements Broker {
         sweeper.scheduleWithFixedDelay(this::sweep, 1, 1, TimeUnit.MINUTES);
     }
 
-    /** Evicts history (see the class) if this publish takes the total past the bound; never fails for memory. */
+    /**
+     * Evicts history (see the class) if this publish takes the total past the bound; never fails for memory. An
+     * idempotency key is remembered with its channel for the window (accounted like history, and given up with it).
+     */
     @Override
-    public Envelope publish(String channel, String event, String data, long ts) {
+    public Published publish(String channel, String event, String data, long ts, String idempotencyKey) {
         long now = clock.millis();
-        Envelope live = locked(channel, s -> {
+        Published published = locked(channel, s -> {
+            if (idempotencyKey != null) {
+                held.addAndGet(s.forgetKeys(now - idempotencyWindowMillis));
+                Envelope first = s.replay(idempotencyKey);
+                if (first != null) {
+                    return new Published(first, true);
+                }
+            }
             Envelope e = new Envelope(s.channel, ++s.latest, s.epoch, s.share(event), data, ts);
             s.lastPublish = now;
             held.addAndGet(s.append(e.withoutMemo(), historySize) + s.expire(now - ttlMillis));
+            if (idempotencyKey != null) {
+                held.addAndGet(s.remember(idempotencyKey, e.withoutMemo(), now));
+            }
             listener.onMessage(e);
-            return e;
+            return new Published(e, false);
         });
         if (held.get() > maxBytes) {
             evict();
         }
-        return live;
+        return published;
     }
 
     /** Does not create the channel: reading a channel that nobody uses costs nothing. */

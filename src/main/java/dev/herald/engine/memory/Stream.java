@@ -24,8 +24,14 @@ final class Stream {
     boolean removed;
     /** Clock time of the last publish (or of the creation), epoch milliseconds: eviction takes the oldest first. */
     long lastPublish;
-    /** Bytes accounted for this stream: {@link Footprint#channel}, the ring and its envelopes. */
+    /** Bytes accounted for this stream: {@link Footprint#channel}, the ring and its envelopes, idempotency keys. */
     long bytes;
+    /** Idempotency keys of recent publishes, oldest first, with their envelope and clock time; null when none. */
+    private java.util.LinkedHashMap<String, Remembered> keys;
+
+    /** A publish's envelope and the clock time it was made, kept under its idempotency key. */
+    private record Remembered(Envelope envelope, long at) {
+    }
 
     Stream(String channel, String epoch, long now) {
         this.channel = channel;
@@ -83,13 +89,53 @@ final class Stream {
         return release(delta);
     }
 
-    /** Drops all history; offsets and epoch stay. Returns the bytes added (zero or less). */
+    /** Drops all history and idempotency keys; offsets and epoch stay. Returns the bytes added (zero or less). */
     long clear() {
-        long delta = 0;
+        long keysDelta = forgetKeys(Long.MAX_VALUE);
+        long historyDelta = 0;
         while (size > 0) {
-            delta += removeFirst();
+            historyDelta += removeFirst();
         }
-        return release(delta);
+        return keysDelta + release(historyDelta);
+    }
+
+    /** The envelope published with this idempotency key, or null. Call {@link #forgetKeys} first. */
+    Envelope replay(String key) {
+        Remembered r = keys == null ? null : keys.get(key);
+        return r == null ? null : r.envelope();
+    }
+
+    /** Remembers the key's envelope, published at clock time {@code now}. Returns the bytes added. */
+    long remember(String key, Envelope e, long now) {
+        if (keys == null) {
+            keys = new java.util.LinkedHashMap<>();
+        }
+        keys.put(key, new Remembered(e, now));
+        long delta = Footprint.idempotencyKey(key, e);
+        bytes += delta;
+        return delta;
+    }
+
+    /** Forgets the keys remembered before {@code cutoff} (clock ms). Returns the bytes added (zero or less). */
+    long forgetKeys(long cutoff) {
+        if (keys == null) {
+            return 0;
+        }
+        long delta = 0;
+        var it = keys.entrySet().iterator();
+        while (it.hasNext()) {
+            var entry = it.next();
+            if (entry.getValue().at() >= cutoff) {
+                break; // oldest first: the rest are younger
+            }
+            delta -= Footprint.idempotencyKey(entry.getKey(), entry.getValue().envelope());
+            it.remove();
+        }
+        if (keys.isEmpty()) {
+            keys = null;
+        }
+        bytes += delta;
+        return delta;
     }
 
     /** Once history is empty, gives its array back, so a channel nobody publishes to costs only its entry. */

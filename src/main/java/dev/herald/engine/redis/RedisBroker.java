@@ -5,6 +5,7 @@ import dev.herald.core.Envelope;
 import dev.herald.core.ErrorCode;
 import dev.herald.core.HeraldException;
 import dev.herald.core.HistoryPage;
+import dev.herald.core.Published;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisNoScriptException;
@@ -84,10 +85,13 @@ public final class RedisBroker implements Broker {
      * event loop.
      */
     private final ReentrantLock sending = new ReentrantLock();
+    private final long idempotencyWindowMillis;
     private volatile Listener listener = e -> { };
 
-    private RedisBroker(RedisLink link, int historySize, Duration historyTtl, Duration timeout, Clock clock) {
+    private RedisBroker(RedisLink link, int historySize, Duration historyTtl, Duration idempotencyWindow,
+                        Duration timeout, Clock clock) {
         this.link = link;
+        this.idempotencyWindowMillis = idempotencyWindow.toMillis();
         this.historySize = historySize;
         this.ttlMillis = historyTtl.toMillis();
         this.metaTtlMillis = historyTtl.plus(META_GRACE).toMillis();
@@ -129,6 +133,19 @@ public final class RedisBroker implements Broker {
      */
     public static RedisBroker connect(String urls, boolean cluster, int historySize, Duration historyTtl,
                                       Duration timeout, Duration startupWait, Clock clock) {
+        return connect(urls, cluster, historySize, historyTtl, DEFAULT_IDEMPOTENCY_WINDOW, timeout, startupWait, clock);
+    }
+
+    /** The default of {@code herald.idempotency.window}: 2 minutes. */
+    public static final Duration DEFAULT_IDEMPOTENCY_WINDOW = Duration.ofMinutes(2);
+
+    /**
+     * As {@link #connect(String, boolean, int, Duration, Duration, Duration, Clock)}, remembering idempotency keys
+     * for {@code idempotencyWindow} from their first publish ({@code herald.idempotency.window}).
+     */
+    public static RedisBroker connect(String urls, boolean cluster, int historySize, Duration historyTtl,
+                                      Duration idempotencyWindow, Duration timeout, Duration startupWait,
+                                      Clock clock) {
         List<RedisURI> uris = new ArrayList<>();
         for (String url : urls.split(",")) {
             try {
@@ -142,7 +159,7 @@ public final class RedisBroker implements Broker {
         try {
             RedisLink link = RedisLink.connect(uris, isCluster, timeout, startupWait);
             try {
-                return new RedisBroker(link, historySize, historyTtl, timeout, clock);
+                return new RedisBroker(link, historySize, historyTtl, idempotencyWindow, timeout, clock);
             } catch (RuntimeException e) {
                 link.close();
                 throw e;
@@ -163,15 +180,21 @@ public final class RedisBroker implements Broker {
      * answer within {@code herald.redis.timeout}.
      */
     @Override
-    public Envelope publish(String channel, String event, String data, long ts) {
+    public Published publish(String channel, String event, String data, long ts, String idempotencyKey) {
         StringBuilder tail = new StringBuilder(data.length() + event.length() + 48).append("\"event\":\"");
         escape(tail, event).append("\",\"ts\":").append(ts).append(",\"data\":").append(data).append('}');
-        String[] keys = {meta(channel), history(channel)};
+        String[] keys = idempotencyKey == null ? new String[] {meta(channel), history(channel)}
+                : new String[] {meta(channel), history(channel), idempotency(channel, idempotencyKey)};
         String[] floor = floor(channel);
         String[] args = {newEpoch(), tail.toString(), Integer.toString(historySize), Long.toString(ttlMillis),
-                Long.toString(metaTtlMillis), live(channel), floor[0], floor[1], floor[2]};
+                Long.toString(metaTtlMillis), live(channel), floor[0], floor[1], floor[2],
+                Long.toString(idempotencyWindowMillis)};
         List<Object> result = run(PUBLISH, publishSha, keys, args);
-        return new Envelope(channel, (Long) result.get(0), (String) result.get(1), event, data, ts);
+        if (result.size() > 2) {
+            return new Published(decode(channel, (String) result.get(2)), true);
+        }
+        return new Published(new Envelope(channel, (Long) result.get(0), (String) result.get(1), event, data, ts),
+                false);
     }
 
     /** Runs {@code history.lua}: one round trip; drops the channel's entries older than the ttl first. */
@@ -576,6 +599,11 @@ public final class RedisBroker implements Broker {
 
     static String history(String channel) {
         return PREFIX + channel + "}:history";
+    }
+
+    /** The key remembering a publish's idempotency key: the first envelope's JSON, for the window. */
+    static String idempotency(String channel, String key) {
+        return PREFIX + channel + "}:idem:" + key;
     }
 
     static String live(String channel) {

@@ -7,6 +7,7 @@ import dev.herald.core.ErrorCode;
 import dev.herald.core.HeraldException;
 import dev.herald.core.HistoryPage;
 import dev.herald.core.Names;
+import dev.herald.core.Published;
 import dev.herald.core.StrictJson;
 import dev.herald.protocol.EnvelopeJson;
 import dev.herald.protocol.JsonText;
@@ -27,7 +28,9 @@ import java.util.Locale;
  * The HTTP API (docs/protocol.md, "HTTP"):
  * <ul>
  *   <li>{@code POST {ctx}/api/channels/{channel}/messages[?event=NAME]}, a JSON body: publishes it; 201 and the
- *   envelope.</li>
+ *   envelope. With an {@code Idempotency-Key} header already used on the channel within
+ *   {@code herald.idempotency.window}: nothing is published, and the answer is 201 with the first envelope and
+ *   {@code Idempotent-Replayed: true}.</li>
  *   <li>{@code GET {ctx}/api/channels/{channel}/messages?since=&limit=}: history after {@code since}.</li>
  *   <li>{@code GET {ctx}/api/channels/{channel}}: the channel's position and its subscribers on this node.</li>
  *   <li>{@code GET {ctx}/api/stats}: connections and active channels on this node, and the engine's memory.</li>
@@ -40,6 +43,10 @@ public class ChannelsServlet extends HttpServlet {
     private static final int DEFAULT_LIMIT = 100;
     /** Most bytes of an oversized body read and thrown away before answering 413. */
     private static final long DRAIN_LIMIT = 64L * 1024 * 1024;
+    /** The request header carrying a publish's idempotency key (docs/protocol.md, "Idempotent publish"). */
+    public static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+    /** The response header set to {@code true} when a publish was a replay. */
+    public static final String IDEMPOTENT_REPLAYED = "Idempotent-Replayed";
 
     private transient Bus bus;
     private transient Authenticator authenticator;
@@ -67,8 +74,12 @@ public class ChannelsServlet extends HttpServlet {
             String channel = Names.channel(route.channel());
             requireJson(request);
             String data = readJson(request);
-            Envelope e = bus.publishJson(caller(request), channel, HttpIo.parameter(request, "event"), data);
-            HttpIo.json(response, 201, EnvelopeJson.of(e));
+            Published p = bus.publishOnce(caller(request), channel, HttpIo.parameter(request, "event"), data,
+                    request.getHeader(IDEMPOTENCY_KEY));
+            if (p.replayed()) {
+                response.setHeader(IDEMPOTENT_REPLAYED, "true");
+            }
+            HttpIo.json(response, 201, EnvelopeJson.of(p.envelope()));
         } catch (HeraldException e) {
             discardBody(request);
             HttpIo.error(response, e);

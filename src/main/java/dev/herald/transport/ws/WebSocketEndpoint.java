@@ -6,6 +6,7 @@ import dev.herald.core.Envelope;
 import dev.herald.core.ErrorCode;
 import dev.herald.core.Frame;
 import dev.herald.core.HeraldException;
+import dev.herald.core.Published;
 import dev.herald.core.Subscriber;
 import dev.herald.protocol.ClientFrame;
 import dev.herald.protocol.WsFrames;
@@ -217,8 +218,9 @@ public class WebSocketEndpoint extends Endpoint {
                     throw new HeraldException(ErrorCode.RATE_LIMITED, "more than "
                             + authenticator.settings().publishRate() + " publishes per second on this connection");
                 }
-                Envelope e = bus.publishJson(subscriber.caller(), required(f.channel()), f.event(), f.data());
-                reply(WsFrames.ack(e, f.ref()));
+                Published p = bus.publishOnce(subscriber.caller(), required(f.channel()), f.event(), f.data(),
+                        f.idempotencyKey());
+                reply(WsFrames.ack(p.envelope(), f.ref(), p.replayed()));
             }
             case "ping" -> reply(WsFrames.pong(f.ref()));
             default -> throw new HeraldException(ErrorCode.UNKNOWN_TYPE, "unknown frame type: " + f.type());

@@ -6,6 +6,7 @@ import dev.herald.core.Broker;
 import dev.herald.core.BrokerContractTest;
 import dev.herald.core.Envelope;
 import dev.herald.core.HistoryPage;
+import dev.herald.core.Published;
 import dev.herald.support.ManualClock;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -55,6 +56,25 @@ class MemoryBrokerTest extends BrokerContractTest {
             assertThat(b.usage().bytes()).isLessThanOrEqualTo(BOUND + MARGIN);
         }
         return last;
+    }
+
+    @Test
+    void anIdempotencyKeyIsRememberedForTheWindowAndCountedInTheMemoryItTakes() {
+        MemoryBroker b = new MemoryBroker(100, Duration.ofHours(1), BOUND, Duration.ofMinutes(2), clock);
+        b.start(e -> { });
+        b.publish("pay", "message", "0", clock.millis());
+        long before = b.usage().bytes();
+        Published first = b.publish("pay", "message", "1", clock.millis(), "k".repeat(100));
+        long withKey = b.usage().bytes();
+        assertThat(withKey - before).isGreaterThan(100); // the envelope and the key
+        clock.advance(Duration.ofSeconds(119));
+        assertThat(b.publish("pay", "message", "2", clock.millis(), "k".repeat(100))).isEqualTo(
+                new Published(first.envelope(), true));
+        clock.advance(Duration.ofSeconds(2));
+        Published later = b.publish("pay", "message", "3", clock.millis(), "k".repeat(100));
+        assertThat(later.replayed()).isFalse();
+        assertThat(later.envelope().offset()).isEqualTo(3);
+        b.close();
     }
 
     @Test

@@ -10,6 +10,7 @@ import dev.herald.core.Envelope;
 import dev.herald.core.ErrorCode;
 import dev.herald.core.HeraldException;
 import dev.herald.core.HistoryPage;
+import dev.herald.core.Published;
 import dev.herald.support.ManualClock;
 import dev.herald.support.RedisServer;
 import java.net.InetAddress;
@@ -300,6 +301,22 @@ class RedisBrokerTest extends BrokerContractTest {
     /** PUBSUB SHARDNUMSUB for the channel's shard channel. */
     private static long shardSubscribers(String channel) throws Exception {
         return RedisServer.shardSubscribers(redis.port(), RedisBroker.live(channel));
+    }
+
+    @Test
+    void anIdempotencyKeyIsForgottenAfterTheWindowAndSharedByEveryNode() {
+        Broker a = RedisBroker.connect(redis.url(), false, 100, Duration.ofHours(1), Duration.ofMillis(1500),
+                TIMEOUT, Duration.ZERO, clock);
+        mine.add(a);
+        a.start(e -> { });
+        Broker b = started(e -> { });
+        Published first = a.publish("pay", "message", "1", clock.millis(), "order-9");
+        Published onOtherNode = b.publish("pay", "message", "2", clock.millis(), "order-9");
+        assertThat(onOtherNode.replayed()).isTrue();
+        assertThat(onOtherNode.envelope()).isEqualTo(first.envelope());
+        Published later = await().atMost(Duration.ofSeconds(30)).until(
+                () -> a.publish("pay", "message", "3", clock.millis(), "order-9"), p -> !p.replayed());
+        assertThat(later.envelope().offset()).isEqualTo(2);
     }
 
     @Test
