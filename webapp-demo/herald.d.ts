@@ -80,7 +80,10 @@ export interface PublishOptions {
   idempotencyKey?: string;
 }
 
-/** Messages of `channel` from `requested` to `earliest - 1` will never arrive; with `reset`, a new stream began. */
+/**
+ * Messages of `channel` from `requested` to `earliest - 1` will never arrive; with `reset`, a new stream began; with
+ * `conflated` (the 'conflated' event), they were replaced by newer values on purpose.
+ */
 export interface Gap {
   channel: string;
   requested: number;
@@ -88,6 +91,8 @@ export interface Gap {
   /** The channel's stream started again (e.g. the server restarted): its offsets start over in `epoch`. */
   reset?: boolean;
   epoch?: string;
+  /** Skipped on purpose (a conflating channel while this client was behind): delivered as the 'conflated' event. */
+  conflated?: boolean;
 }
 
 export interface StateEvent {
@@ -139,6 +144,8 @@ export interface HeraldConnection {
 
   on(type: 'state', listener: (event: StateEvent) => void): () => void;
   on(type: 'gap', listener: (gap: Gap) => void): () => void;
+  /** Offsets skipped on purpose while this client was behind on a conflating channel: newer values replaced them. */
+  on(type: 'conflated', listener: (gap: Gap) => void): () => void;
   on(type: 'error', listener: (error: HeraldError) => void): () => void;
 
   /** Closes for good: no reconnect; waiting publishes reject with code 'closed'. */

@@ -200,7 +200,8 @@ class Connection {
   }
 
   /**
-   * Listens to 'state' ({state, transport}), 'gap' ({channel, requested, earliest, reset?, epoch?}) or 'error'
+   * Listens to 'state' ({state, transport}), 'gap' ({channel, requested, earliest, reset?, epoch?}), 'conflated'
+   * (the same shape: offsets skipped because newer values replaced them while this client was behind) or 'error'
    * (a HeraldError; its `channel` says which subscription was refused). Returns a function that stops listening.
    */
   on(type, listener) {
@@ -530,7 +531,10 @@ class Connection {
     else if (!ch.epoch) ch.epoch = epoch;
   }
 
-  /** A gap (section 5): what is lost, or with `reset` a new stream whose offsets start again. */
+  /**
+   * A gap (section 5): what is lost, or with `reset` a new stream whose offsets start again; with `conflated`
+   * (section "Slow consumers") offsets skipped on purpose for a newer envelope: a 'conflated' event, not a loss.
+   */
   _gap(gap) {
     const ch = this._channels.get(gap.channel);
     if (!ch) return;
@@ -540,7 +544,7 @@ class Connection {
     } else {
       ch.offset = Math.max(ch.offset ?? 0, gap.earliest - 1);
     }
-    this._emit('gap', gap);
+    this._emit(gap.conflated ? 'conflated' : 'gap', gap);
   }
 
   /** An envelope: delivered unless its offset was already delivered. */

@@ -124,6 +124,25 @@ test('a reset gap forgets the offsets seen: the new stream is delivered from its
   assert.equal(FakeWebSocket.last.sentOf('subscribe')[0].epoch, 'ep2');
 });
 
+test('a conflated gap is a conflated event, not a gap, and moves the resume position past it', async () => {
+  const received = [];
+  const gaps = [];
+  const skipped = [];
+  const { herald, ws } = await openWs('a', received, 0);
+  herald.on('gap', g => gaps.push(g));
+  herald.on('conflated', g => skipped.push(g));
+  ws.frame({ type: 'message', ...envelope('a', 1) });
+  ws.frame({ type: 'gap', channel: 'a', requested: 2, earliest: 9, conflated: true });
+  ws.frame({ type: 'message', ...envelope('a', 9) });
+  assert.deepEqual(received, [1, 9]);
+  assert.deepEqual(gaps, [], 'not reported as loss');
+  assert.deepEqual(skipped.map(g => [g.requested, g.earliest]), [[2, 9]]);
+  ws.drop();
+  clock.tick(499);
+  FakeWebSocket.last.open();
+  assert.equal(FakeWebSocket.last.sentOf('subscribe')[0].since, 9);
+});
+
 test('a jump in offsets is a gap; an envelope of another epoch without a gap counts as a reset', async () => {
   const received = [];
   const gaps = [];

@@ -29,10 +29,12 @@ public class HeraldProducers {
     @Singleton
     public HeraldConfig config() {
         Function<String, String> microProfile = MicroProfileConfig.lookup();
-        return HeraldConfig.from(key -> {
+        HeraldConfig config = HeraldConfig.from(key -> {
             String value = HeraldConfig.environment(key);
             return value != null ? value : microProfile.apply(key);
         });
+        config.checkNamespaceKeys(System.getProperties().stringPropertyNames(), System.getenv().keySet());
+        return config;
     }
 
     @Produces
@@ -41,16 +43,15 @@ public class HeraldProducers {
         if (HeraldConfig.ENGINE_REDIS.equals(config.engine())) {
             return redis(config);
         }
-        return new MemoryBroker(config.historySize(), config.historyTtl(), config.memoryMaxBytes(),
-                config.idempotencyWindow(), Clock.systemUTC());
+        return new MemoryBroker(config.retention(), config.memoryMaxBytes(), config.idempotencyWindow(),
+                Clock.systemUTC());
     }
 
     /** Connects to Redis now, so that an unreachable Redis stops the start with one line saying so. */
     private static Broker redis(HeraldConfig config) {
         try {
-            return RedisBroker.connect(config.redisUrl(), config.redisCluster(), config.historySize(),
-                    config.historyTtl(), config.idempotencyWindow(), config.redisTimeout(), config.redisStartupWait(),
-                    Clock.systemUTC());
+            return RedisBroker.connect(config.redisUrl(), config.redisCluster(), config.retention(),
+                    config.idempotencyWindow(), config.redisTimeout(), config.redisStartupWait(), Clock.systemUTC());
         } catch (NoClassDefFoundError e) {
             throw new IllegalStateException("herald.engine=redis needs io.lettuce:lettuce-core on the class path "
                     + "(the WARs and the standalone runner have it; add it to an application using the library jar)",

@@ -160,8 +160,14 @@ public class Bus {
         Names.channel(channel);
         String name = Names.event(event);
         String key = Names.idempotencyKey(idempotencyKey);
-        if (json.length() > config.maxMessageBytes()) {
-            throw new HeraldException(ErrorCode.TOO_LARGE, "message larger than " + config.maxMessageBytes());
+        int max = config.maxMessageBytes(channel);
+        if (json.length() > max) {
+            throw new HeraldException(ErrorCode.TOO_LARGE, "message larger than " + max);
+        }
+        Namespace namespace = config.namespace(channel);
+        if (namespace != null && !namespace.clientPublish() && caller != Caller.SYSTEM) {
+            throw new HeraldException(ErrorCode.FORBIDDEN, "only the application publishes on " + namespace.name()
+                    + ": channels (herald.ns." + namespace.name() + ".publish=false)");
         }
         authorize(caller, Action.PUBLISH, channel);
         String data = StrictJson.normalise(json);
@@ -244,7 +250,7 @@ public class Bus {
         if (s.channels().size() >= max && !s.channels().contains(channel)) {
             throw new HeraldException(ErrorCode.RATE_LIMITED, "at most " + max + " subscriptions per connection");
         }
-        Subscriber.ChannelState state = s.begin(channel);
+        Subscriber.ChannelState state = s.begin(channel, config.namespace(channel));
         try {
             if (state.fresh) {
                 hub.add(channel, s);
@@ -262,7 +268,7 @@ public class Bus {
 
     private void replay(Subscriber s, String channel, Long since, String epoch, String ref,
                         Subscriber.ChannelState state) {
-        int all = config.historySize();
+        int all = config.retention().historySize(channel);
         HistoryPage page = broker.history(channel, since == null ? Long.MAX_VALUE : since, since == null ? 0 : all);
         Gap gap = null;
         long from;

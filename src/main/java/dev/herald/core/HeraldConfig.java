@@ -34,6 +34,8 @@ import java.util.function.Function;
  *                        URLs always are)
  * @param redisStartupWait how long start-up keeps trying to reach Redis before it fails (default 0: at once)
  * @param idempotencyWindow how long a publish's idempotency key is remembered, from that publish (default 2 min)
+ * @param namespaces      the declared channel namespaces by name ({@code herald.namespaces}, each set by
+ *                        {@code herald.ns.<name>.*}; default none)
  * @param security        authentication, capabilities, origins and limits (docs/security.md)
  */
 public record HeraldConfig(
@@ -55,6 +57,7 @@ public record HeraldConfig(
         boolean redisCluster,
         Duration redisStartupWait,
         Duration idempotencyWindow,
+        java.util.Map<String, Namespace> namespaces,
         SecuritySettings security) {
 
     /** The smallest {@code herald.memory.max-bytes} accepted: 64 KiB. */
@@ -81,6 +84,18 @@ public record HeraldConfig(
                         + (redisUrl == null ? "" : "; the value given has another scheme")); // may hold a password
         require(positive(redisTimeout), "herald.redis.timeout must be > 0");
         require(positive(idempotencyWindow), "herald.idempotency.window must be > 0");
+        require(namespaces != null, "namespaces missing");
+        namespaces = java.util.Map.copyOf(namespaces);
+        for (Namespace n : namespaces.values()) {
+            String at = "herald.ns." + n.name() + ".";
+            require(n.historySize() >= 1, at + "history.size must be >= 1");
+            require(positive(n.historyTtl()), at + "history.ttl must be > 0");
+            require(n.conflateKey().equals("channel") || n.conflateKey().matches("data\\.[^.\\s]{1,64}"),
+                    at + "conflate-key must be channel or data.<member>, not " + n.conflateKey());
+            require(n.maxMessageBytes() >= 1024 && n.maxMessageBytes() <= maxMessageBytes,
+                    at + "max-message-bytes must be between 1024 and herald.max-message-bytes (" + maxMessageBytes
+                            + ")");
+        }
         require(redisStartupWait != null && !redisStartupWait.isNegative(), "herald.redis.startup-wait must be >= 0");
         require(security != null, "security settings missing");
     }
@@ -117,7 +132,110 @@ public record HeraldConfig(
                 r.bool("herald.redis.cluster", false),
                 r.duration("herald.redis.startup-wait", Duration.ZERO),
                 r.duration("herald.idempotency.window", Duration.ofMinutes(2)),
+                namespaces(r),
                 SecuritySettings.from(r));
+    }
+
+    /** The namespace of this channel ({@link Namespace#of}), if it is declared; else null (the global settings). */
+    public Namespace namespace(String channel) {
+        String name = Namespace.of(channel);
+        return name == null ? null : namespaces.get(name);
+    }
+
+    /** The largest message accepted on this channel: its namespace's bound, else {@code herald.max-message-bytes}. */
+    public int maxMessageBytes(String channel) {
+        Namespace n = namespace(channel);
+        return n == null ? maxMessageBytes : n.maxMessageBytes();
+    }
+
+    /** History size and age per channel: its namespace's, else the global {@code herald.history.*}. */
+    public Retention retention() {
+        if (namespaces.isEmpty()) {
+            return Retention.fixed(historySize, historyTtl);
+        }
+        return new Retention() {
+            @Override
+            public int historySize(String channel) {
+                Namespace n = namespace(channel);
+                return n == null ? historySize : n.historySize();
+            }
+
+            @Override
+            public Duration historyTtl(String channel) {
+                Namespace n = namespace(channel);
+                return n == null ? historyTtl : n.historyTtl();
+            }
+        };
+    }
+
+    /**
+     * Settings Herald ships with, below what is configured: the {@code prices} namespace (the demo ticker's
+     * {@code prices:SYMBOL} channels) conflates for slow subscribers. Setting {@code herald.namespaces} replaces the
+     * list; a shipped setting of a namespace applies while that namespace is declared.
+     */
+    static final java.util.Map<String, String> SHIPPED = java.util.Map.of(
+            "herald.namespaces", "prices",
+            "herald.ns.prices.slow-consumer", "conflate");
+
+    private static final java.util.regex.Pattern NAMESPACE =
+            java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}");
+
+    private static Namespace.SlowConsumer slowConsumer(String value, String at) {
+        try {
+            return Namespace.SlowConsumer.of(value.toLowerCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(at + "slow-consumer: " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code herald.namespaces} and each one's {@code herald.ns.<name>.*}, the global settings as defaults. */
+    private static java.util.Map<String, Namespace> namespaces(Reader r) {
+        java.util.Map<String, Namespace> all = new java.util.LinkedHashMap<>();
+        String list = r.string("herald.namespaces", "");
+        for (String raw : list.split(",")) {
+            String name = raw.trim();
+            if (name.isEmpty()) {
+                continue;
+            }
+            require(NAMESPACE.matcher(name).matches(), "herald.namespaces: " + name + " is not a namespace name "
+                    + "(1 to 64 of A-Z a-z 0-9 _ . @ -, no ':')");
+            require(!all.containsKey(name), "herald.namespaces names " + name + " twice");
+            String at = "herald.ns." + name + ".";
+            all.put(name, new Namespace(name,
+                    r.integer(at + "history.size", r.integer("herald.history.size", 1000)),
+                    r.duration(at + "history.ttl", r.duration("herald.history.ttl", Duration.ofHours(1))),
+                    r.integer(at + "max-message-bytes", r.integer("herald.max-message-bytes", 1024 * 1024)),
+                    r.bool(at + "publish", true),
+                    slowConsumer(r.string(at + "slow-consumer", "disconnect"), at),
+                    r.string(at + "conflate-key", "channel")));
+        }
+        return all;
+    }
+
+    /**
+     * Refuses a {@code herald.ns.*} system property or {@code HERALD_NS_*} environment variable that names no
+     * declared namespace or no known setting (a typo would otherwise be ignored silently). Called at start-up.
+     *
+     * @throws IllegalArgumentException naming the first such key
+     */
+    public void checkNamespaceKeys(java.util.Set<String> propertyKeys, java.util.Set<String> environmentKeys) {
+        java.util.Set<String> known = new java.util.HashSet<>();
+        java.util.Set<String> knownEnv = new java.util.HashSet<>();
+        for (String name : namespaces.keySet()) {
+            for (String setting : Namespace.SETTINGS) {
+                String key = "herald.ns." + name + "." + setting;
+                known.add(key);
+                knownEnv.add(key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_'));
+            }
+        }
+        for (String key : propertyKeys) {
+            require(!key.startsWith("herald.ns.") || known.contains(key), key + " is not a setting of a namespace "
+                    + "in herald.namespaces (settings: " + String.join(", ", Namespace.SETTINGS) + ")");
+        }
+        for (String key : environmentKeys) {
+            require(!key.startsWith("HERALD_NS_") || knownEnv.contains(key), key + " is not a setting of a "
+                    + "namespace in herald.namespaces (settings: " + String.join(", ", Namespace.SETTINGS) + ")");
+        }
     }
 
     /** System properties first, then environment variables ({@code herald.sse.retry} -> {@code HERALD_SSE_RETRY}). */
@@ -147,6 +265,9 @@ public record HeraldConfig(
     record Reader(Function<String, String> lookup) {
         String string(String key, String fallback) {
             String v = lookup.apply(key);
+            if (v == null) {
+                v = SHIPPED.get(key);
+            }
             return v == null || v.isBlank() ? fallback : v.trim();
         }
 

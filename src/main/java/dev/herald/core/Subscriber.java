@@ -20,7 +20,11 @@ import java.util.function.Consumer;
  * queue (a lock-free offer) and then starts a drain on the lane's thread; replies queued by {@link #send} schedule
  * the drain on Herald's fan-out executor. The drain hands batches to the {@link Transport}, one write at a time. When more than
  * {@code queueLimit} items wait, the subscriber is closed with {@link Disconnect#SLOW} instead of slowing the
- * publisher or growing without bound.
+ * publisher or growing without bound, unless the channel's namespace says otherwise ({@link Namespace.SlowConsumer}):
+ * with {@code conflate}, once {@value #BEHIND} items wait, the channel's live envelopes are held per conflation key
+ * (only the latest of each is kept) behind one place in the queue, and written from there with a conflated
+ * {@link Gap} for the offsets skipped; with {@code drop-oldest}, once the queue is full, the channel's envelopes are
+ * held the same way keyed by offset, the oldest dropped past {@code queueLimit}, with an ordinary gap.
  *
  * <p><b>Nothing lost, nothing twice, in order.</b> While a subscription is replaying history, live envelopes of that
  * channel are held back; afterwards they follow the replay, and any envelope whose offset was already delivered is
@@ -32,6 +36,8 @@ import java.util.function.Consumer;
 public final class Subscriber {
     private static final System.Logger LOG = System.getLogger(Subscriber.class.getName());
     private static final int MAX_BATCH = 512;
+    /** Items waiting past which a conflating channel's envelopes are conflated rather than queued one by one. */
+    static final int BEHIND = 16;
 
     private final long id;
     private volatile Caller caller;
@@ -40,7 +46,8 @@ public final class Subscriber {
     private final int queueLimit;
     private final Consumer<Subscriber> onClose;
     private final Map<String, ChannelState> channels = new ConcurrentHashMap<>();
-    private final ConcurrentLinkedQueue<Outbound> queue = new ConcurrentLinkedQueue<>();
+    /** {@link Outbound} items, and {@link Pending} places of channels whose envelopes are held per key. */
+    private final ConcurrentLinkedQueue<Object> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicInteger wip = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -205,9 +212,13 @@ public final class Subscriber {
 
     // ---- called by the Bus and the Hub ----
 
-    /** Starts (or restarts) a subscription: live envelopes of the channel are held until {@link #finish}. */
-    ChannelState begin(String channel) {
-        ChannelState state = new ChannelState();
+    /**
+     * Starts (or restarts) a subscription: live envelopes of the channel are held until {@link #finish}.
+     *
+     * @param namespace the channel's namespace, for its slow-consumer policy; null for the default
+     */
+    ChannelState begin(String channel, Namespace namespace) {
+        ChannelState state = new ChannelState(channel, namespace);
         state.fresh = channels.put(channel, state) == null;
         return state;
     }
@@ -232,9 +243,21 @@ public final class Subscriber {
             }
             state.epoch = subscribed.epoch();
             state.last = subscribed.from();
-            for (Envelope e : replay) {
-                enqueue(e);
-                state.last = e.offset();
+            if (state.policy == Namespace.SlowConsumer.CONFLATE && replay.size() > BEHIND) {
+                // a client far behind on a conflating channel (a resume, a long-poll) gets the latest per key
+                state.pending = new java.util.LinkedHashMap<>();
+                for (Envelope e : replay) {
+                    state.hold(e, Integer.MAX_VALUE);
+                }
+                for (Envelope e : state.pending.values()) {
+                    emit(state, e, true, this::enqueue);
+                }
+                state.pending = null;
+            } else {
+                for (Envelope e : replay) {
+                    enqueue(e);
+                    state.last = e.offset();
+                }
             }
             List<Envelope> held = state.held;
             state.held = null;
@@ -263,6 +286,13 @@ public final class Subscriber {
                 } else {
                     state.held.add(e);
                 }
+            } else if (state.pending != null) {
+                slow = !state.hold(e, queueLimit);
+            } else if (state.behind(queued.get(), queueLimit)) {
+                state.pending = new java.util.LinkedHashMap<>();
+                slow = !state.hold(e, queueLimit);
+                enqueue(new Pending(state));
+                queuedOne = true;
             } else if (queued.get() >= queueLimit) {
                 slow = true;
             } else {
@@ -284,22 +314,57 @@ public final class Subscriber {
 
     /** Queues a live envelope unless already delivered; reports a jump in offsets or a new epoch as a gap. */
     private boolean live(ChannelState state, Envelope e) {
+        return emit(state, e, false, this::enqueue);
+    }
+
+    /**
+     * Hands a live envelope to {@code sink} unless already delivered, after a gap for a jump in offsets (conflated
+     * when {@code conflated}) or a new epoch. Call holding the state's lock.
+     */
+    private static boolean emit(ChannelState state, Envelope e, boolean conflated, Consumer<Outbound> sink) {
         if (!e.epoch().equals(state.epoch)) {
-            enqueue(new Gap(e.channel(), state.last + 1, e.offset(), true, e.epoch()));
+            sink.accept(new Gap(e.channel(), state.last + 1, e.offset(), true, e.epoch()));
             state.epoch = e.epoch();
         } else if (e.offset() <= state.last) {
             return false;
         } else if (e.offset() > state.last + 1) {
-            enqueue(new Gap(e.channel(), state.last + 1, e.offset(), false, e.epoch()));
+            sink.accept(new Gap(e.channel(), state.last + 1, e.offset(), false, e.epoch(), conflated));
         }
         state.last = e.offset();
-        enqueue(e);
+        sink.accept(e);
         return true;
+    }
+
+    /**
+     * The place in the queue of a channel's envelopes held per key ({@link ChannelState#pending}); the drain writes
+     * what is held there when it reaches it.
+     */
+    private record Pending(ChannelState state) {
+    }
+
+    /** Adds a polled queue item to the batch: an {@link Outbound} as is, a {@link Pending} as what it holds. */
+    private void add(List<Outbound> batch, Object item) {
+        if (!(item instanceof Pending p)) {
+            batch.add((Outbound) item);
+            return;
+        }
+        ChannelState state = p.state();
+        synchronized (state) {
+            java.util.LinkedHashMap<Object, Envelope> held = state.pending;
+            state.pending = null;
+            if (held == null || channels.get(state.channel) != state) {
+                return; // unsubscribed meanwhile
+            }
+            boolean conflated = state.policy == Namespace.SlowConsumer.CONFLATE;
+            for (Envelope e : held.values()) { // in offset order: each key's latest moved to the end
+                emit(state, e, conflated, batch::add);
+            }
+        }
     }
 
     // ---- the drain: one write in flight, batches of what is queued ----
 
-    private void enqueue(Outbound item) {
+    private void enqueue(Object item) {
         queue.offer(item);
         queued.incrementAndGet();
     }
@@ -319,15 +384,20 @@ public final class Subscriber {
         int missed = 1;
         for (;;) {
             if (!writing && !closed.get()) {
-                Outbound first = queue.poll();
+                Object first = queue.poll();
                 if (first != null) {
                     List<Outbound> batch = new ArrayList<>(Math.min(MAX_BATCH, queued.get() + 1));
-                    batch.add(first);
-                    Outbound next;
-                    while (batch.size() < MAX_BATCH && (next = queue.poll()) != null) {
-                        batch.add(next);
+                    add(batch, first);
+                    int polled = 1;
+                    Object next;
+                    while (polled < MAX_BATCH && (next = queue.poll()) != null) {
+                        add(batch, next);
+                        polled++;
                     }
-                    queued.addAndGet(-batch.size());
+                    queued.addAndGet(-polled);
+                    if (batch.isEmpty()) {
+                        continue; // only places of channels left meanwhile: poll again
+                    }
                     writeStarted = System.nanoTime();
                     writing = true;
                     try {
@@ -352,11 +422,68 @@ public final class Subscriber {
 
     /** Where one subscription stands. Guarded by its own monitor. */
     static final class ChannelState {
+        final String channel;
+        final Namespace.SlowConsumer policy;
+        /** With {@code conflate}: null for one per channel, else the data member whose value is the key. */
+        final String conflateMember;
         long last;
         String epoch = "";
         /** Live envelopes held back during the replay; null once live. */
         List<Envelope> held = new ArrayList<>();
+        /** Live envelopes held per key while the subscriber is behind (one {@link Pending} queued); else null. */
+        java.util.LinkedHashMap<Object, Envelope> pending;
         /** False when this subscription replaced an earlier one of the same channel. */
         boolean fresh;
+
+        ChannelState(String channel, Namespace namespace) {
+            this.channel = channel;
+            this.policy = namespace == null ? Namespace.SlowConsumer.DISCONNECT : namespace.slowConsumer();
+            String key = namespace == null ? "channel" : namespace.conflateKey();
+            this.conflateMember = key.startsWith("data.") ? key.substring("data.".length()) : null;
+        }
+
+        /** Whether, with {@code queued} items waiting, this channel's envelopes should be held per key from now. */
+        boolean behind(int queued, int queueLimit) {
+            return switch (policy) {
+                case DISCONNECT -> false;
+                case CONFLATE -> queued >= BEHIND;
+                case DROP_OLDEST -> queued >= queueLimit;
+            };
+        }
+
+        /**
+         * Holds a live envelope per key: the latest per conflation key, or (drop-oldest) by offset, dropping the
+         * oldest past {@code limit}. Returns false when a conflating channel has more than {@code limit} keys held
+         * (the subscriber is closed as slow).
+         */
+        boolean hold(Envelope e, int limit) {
+            if (policy == Namespace.SlowConsumer.DROP_OLDEST) {
+                pending.put(e.offset(), e);
+                if (pending.size() > limit) {
+                    var eldest = pending.keySet().iterator();
+                    eldest.next();
+                    eldest.remove();
+                }
+                return true;
+            }
+            Object key = conflateMember == null ? "" : memberOf(e.data(), conflateMember);
+            pending.remove(key); // re-inserted last: the map stays in offset order
+            pending.put(key, e);
+            return pending.size() <= limit;
+        }
+
+        /** The JSON text of a top-level member of the data object, or "" (one key) if it has none. */
+        private static Object memberOf(String data, String member) {
+            if (data.isEmpty() || data.charAt(0) != '{') {
+                return "";
+            }
+            try {
+                StrictJson.Document d = StrictJson.parse(data, StrictJson.MAX_DEPTH + 1);
+                StrictJson.Member m = d.kind() == StrictJson.Kind.OBJECT ? d.members().get(member) : null;
+                return m == null ? "" : m.json();
+            } catch (HeraldException e) {
+                return "";
+            }
+        }
     }
 }

@@ -4,7 +4,7 @@ import dev.herald.core.Gap;
 
 /**
  * A gap as JSON (docs/protocol.md section 5): {@code "channel":…,"requested":…,"earliest":…}, plus
- * {@code "reset":true,"epoch":…} for a reset. The same members on every transport: the WebSocket {@code gap} frame,
+ * {@code "reset":true,"epoch":…} for a reset, and {@code "conflated":true} for offsets skipped by conflation. The same members on every transport: the WebSocket {@code gap} frame,
  * the SSE {@code herald-gap} event, the long-poll answer's {@code gaps}.
  */
 public final class GapJson {
@@ -24,6 +24,9 @@ public final class GapJson {
         if (g.reset()) {
             b.append(",\"reset\":true,\"epoch\":");
             JsonText.string(b, g.epoch());
+        }
+        if (g.conflated()) {
+            b.append(",\"conflated\":true");
         }
         return b;
     }

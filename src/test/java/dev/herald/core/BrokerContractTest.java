@@ -25,7 +25,13 @@ public abstract class BrokerContractTest {
     protected final ManualClock clock = new ManualClock(1_700_000_000_000L);
     private final List<Broker> brokers = new ArrayList<>();
 
-    protected abstract Broker newBroker(int historySize, Duration ttl, ManualClock clock);
+    /** A broker of the implementation under test, keeping history per channel as {@code retention} says. */
+    protected abstract Broker newBroker(Retention retention, ManualClock clock);
+
+    /** A broker keeping the same history for every channel. */
+    protected final Broker newBroker(int historySize, Duration ttl, ManualClock clock) {
+        return newBroker(Retention.fixed(historySize, ttl), clock);
+    }
 
     private Broker broker(int historySize, Duration ttl, Broker.Listener listener) {
         Broker b = newBroker(historySize, ttl, clock);
@@ -71,6 +77,33 @@ public abstract class BrokerContractTest {
                 .count() >= 2);
         assertThat(seen).filteredOn(e -> e.channel().equals("pay")).extracting(Envelope::offset)
                 .containsExactly(1L, 2L);
+    }
+
+    @Test
+    void eachChannelKeepsTheHistoryItsRetentionGivesIt() {
+        Retention byNamespace = new Retention() {
+            @Override
+            public int historySize(String channel) {
+                return channel.startsWith("chat:") ? 2 : 4;
+            }
+
+            @Override
+            public Duration historyTtl(String channel) {
+                return channel.startsWith("chat:") ? Duration.ofMinutes(1) : Duration.ofHours(1);
+            }
+        };
+        Broker b = newBroker(byNamespace, clock);
+        b.start(e -> { });
+        brokers.add(b);
+        for (int i = 1; i <= 5; i++) {
+            b.publish("chat:a", "message", Integer.toString(i), clock.millis());
+            b.publish("feed", "message", Integer.toString(i), clock.millis());
+        }
+        assertThat(b.history("chat:a", 0, 10).messages()).extracting(Envelope::offset).containsExactly(4L, 5L);
+        assertThat(b.history("feed", 0, 10).messages()).extracting(Envelope::offset).containsExactly(2L, 3L, 4L, 5L);
+        clock.advance(Duration.ofMinutes(2));
+        assertThat(b.history("chat:a", 0, 10).messages()).isEmpty();
+        assertThat(b.history("feed", 0, 10).messages()).hasSize(4);
     }
 
     @Test

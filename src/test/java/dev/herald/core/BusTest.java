@@ -311,4 +311,79 @@ class BusTest {
         assertThatThrownBy(r::run).isInstanceOfSatisfying(HeraldException.class,
                 e -> assertThat(e.code()).isEqualTo(code));
     }
+
+    /** docs/protocol.md, "Slow consumers": a paused subscriber of a conflating namespace gets the latest per key. */
+    @Test
+    void aPausedSubscriberOfAConflatingNamespaceGetsTheLatestPerKeyWhileAFastOneGetsEverything() throws Exception {
+        bus.stop();
+        bus = bus(config(Map.of("herald.namespaces", "prices", "herald.ns.prices.slow-consumer", "conflate",
+                "herald.ns.prices.conflate-key", "data.symbol")), new AllowAllAuthorizer());
+        RecordingTransport fast = subscribe("prices:all", null, null);
+        RecordingTransport slow = RecordingTransport.paused();
+        bus.subscribe(bus.connect(Caller.SYSTEM, slow), "prices:all", null, null, "r1");
+        await().atMost(WAIT).until(() -> !slow.written().isEmpty()); // its first write is held
+        String[] symbols = {"A", "B", "C"};
+        for (int i = 1; i <= 300; i++) {
+            bus.publish("prices:all", "price", Map.of("symbol", symbols[i % 3], "price", i));
+            if (i % 10 == 0) { // a fast reader keeps up: never 16 envelopes behind
+                int sent = i;
+                await().atMost(WAIT).until(() -> fast.envelopes().size() == sent);
+            }
+        }
+        slow.resume();
+        await().atMost(WAIT).until(() -> slow.offsets().contains(300L));
+
+        assertThat(fast.offsets()).isEqualTo(java.util.stream.LongStream.rangeClosed(1, 300).boxed().toList());
+        List<Long> got = slow.offsets();
+        assertThat(got).isSorted().doesNotHaveDuplicates().contains(298L, 299L, 300L);
+        assertThat(got.size()).isLessThan(100);
+        assertThat(slow.closeReason()).isNull();
+        // every skip is announced as a conflated gap right before the envelope it leads to
+        List<Outbound> written = slow.written();
+        long last = 0;
+        for (int i = 0; i < written.size(); i++) {
+            if (written.get(i) instanceof Envelope e) {
+                if (e.offset() != last + 1) {
+                    assertThat(written.get(i - 1)).isEqualTo(new Gap("prices:all", last + 1, e.offset(), false,
+                            e.epoch(), true));
+                }
+                last = e.offset();
+            }
+        }
+    }
+
+    @Test
+    void aPausedSubscriberOfADropOldestNamespaceKeepsTheNewestAndIsToldWhatWasDropped() throws Exception {
+        bus.stop();
+        bus = bus(config(Map.of("herald.subscriber.queue", "16", "herald.namespaces", "feed",
+                "herald.ns.feed.slow-consumer", "drop-oldest")), new AllowAllAuthorizer());
+        RecordingTransport slow = RecordingTransport.paused();
+        bus.subscribe(bus.connect(Caller.SYSTEM, slow), "feed:x", null, null, "r1");
+        await().atMost(WAIT).until(() -> !slow.written().isEmpty());
+        for (int i = 1; i <= 200; i++) {
+            bus.publish("feed:x", null, i);
+        }
+        slow.resume();
+        await().atMost(WAIT).until(() -> slow.offsets().contains(200L));
+        assertThat(slow.closeReason()).isNull();
+        List<Long> got = slow.offsets();
+        assertThat(got).isSorted().doesNotHaveDuplicates();
+        assertThat(got).endsWith(java.util.stream.LongStream.rangeClosed(185, 200).boxed().toArray(Long[]::new));
+        assertThat(slow.written()).anySatisfy(o -> assertThat(o).isInstanceOfSatisfying(Gap.class,
+                g -> assertThat(g.conflated()).isFalse()));
+    }
+
+    @Test
+    void withoutAPolicyAPausedSubscriberIsClosedAsSlow() throws Exception {
+        bus.stop();
+        bus = bus(config(Map.of("herald.subscriber.queue", "16")), new AllowAllAuthorizer());
+        RecordingTransport slow = RecordingTransport.paused();
+        bus.subscribe(bus.connect(Caller.SYSTEM, slow), "feed:x", null, null, "r1");
+        await().atMost(WAIT).until(() -> !slow.written().isEmpty());
+        for (int i = 1; i <= 200; i++) {
+            bus.publish("feed:x", null, i);
+        }
+        assertThat(slow.closedLatch().await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(slow.closeReason()).isEqualTo(Disconnect.SLOW);
+    }
 }

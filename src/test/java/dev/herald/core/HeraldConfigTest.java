@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** The configuration record: the contract's defaults, duration forms, and refusal of bad values at start-up. */
@@ -79,6 +80,51 @@ class HeraldConfigTest {
                 .hasMessageContaining("herald.engine");
         assertThatThrownBy(() -> HeraldConfig.from(Map.of("herald.redis.timeout", "0s")::get))
                 .hasMessageContaining("herald.redis.timeout");
+    }
+
+    @Test
+    void namespacesTakeTheGlobalSettingsUnlessTheyHaveTheirOwn() {
+        HeraldConfig c = HeraldConfig.from(Map.of("herald.namespaces", "chat, prices",
+                "herald.history.size", "50", "herald.ns.chat.history.size", "5000", "herald.ns.chat.history.ttl", "24h",
+                "herald.ns.prices.publish", "false", "herald.ns.prices.max-message-bytes", "4096")::get);
+        assertThat(c.namespaces()).containsOnlyKeys("chat", "prices");
+        assertThat(c.namespace("chat:lobby")).isEqualTo(new Namespace("chat", 5000, Duration.ofDays(1), 1024 * 1024,
+                true));
+        assertThat(c.namespace("prices:ACME")).isEqualTo(new Namespace("prices", 50, Duration.ofHours(1), 4096,
+                false, Namespace.SlowConsumer.CONFLATE, "channel")); // the shipped setting of prices still applies
+        assertThat(c.namespace("other:x")).isNull();
+        assertThat(c.namespace("chat")).isNull(); // no ':', no namespace
+        assertThat(c.retention().historySize("chat:a")).isEqualTo(5000);
+        assertThat(c.retention().historySize("news:a")).isEqualTo(50);
+        assertThat(c.retention().historyTtl("chat:a")).isEqualTo(Duration.ofDays(1));
+        assertThat(c.maxMessageBytes("prices:x")).isEqualTo(4096);
+        assertThat(c.maxMessageBytes("news:x")).isEqualTo(1024 * 1024);
+        assertThat(HeraldConfig.defaults().namespaces()).containsOnlyKeys("prices");
+        assertThat(HeraldConfig.defaults().namespace("prices:ACME").slowConsumer())
+                .isEqualTo(Namespace.SlowConsumer.CONFLATE);
+    }
+
+    @Test
+    void badNamespaceSettingsStopTheStartWithTheSettingsName() {
+        assertThatThrownBy(() -> HeraldConfig.from(Map.of("herald.namespaces", "chat:room")::get))
+                .hasMessageContaining("herald.namespaces: chat:room is not a namespace name");
+        assertThatThrownBy(() -> HeraldConfig.from(Map.of("herald.namespaces", "a,a")::get))
+                .hasMessageContaining("names a twice");
+        assertThatThrownBy(() -> HeraldConfig.from(Map.of("herald.namespaces", "chat",
+                "herald.ns.chat.history.size", "0")::get))
+                .hasMessageContaining("herald.ns.chat.history.size must be >= 1");
+        assertThatThrownBy(() -> HeraldConfig.from(Map.of("herald.namespaces", "chat",
+                "herald.ns.chat.max-message-bytes", "2097152")::get))
+                .hasMessageContaining("herald.ns.chat.max-message-bytes must be between 1024 and");
+        HeraldConfig c = HeraldConfig.from(Map.of("herald.namespaces", "chat")::get);
+        c.checkNamespaceKeys(Set.of("herald.ns.chat.history.size", "herald.history.size"),
+                Set.of("HERALD_NS_CHAT_MAX_MESSAGE_BYTES", "PATH"));
+        assertThatThrownBy(() -> c.checkNamespaceKeys(Set.of("herald.ns.chat.histroy.size"), Set.of()))
+                .hasMessageStartingWith("herald.ns.chat.histroy.size is not a setting of a namespace");
+        assertThatThrownBy(() -> c.checkNamespaceKeys(Set.of("herald.ns.news.publish"), Set.of()))
+                .hasMessageStartingWith("herald.ns.news.publish is not a setting");
+        assertThatThrownBy(() -> c.checkNamespaceKeys(Set.of(), Set.of("HERALD_NS_CHAT_PUBLISHING")))
+                .hasMessageStartingWith("HERALD_NS_CHAT_PUBLISHING is not a setting");
     }
 
     @Test

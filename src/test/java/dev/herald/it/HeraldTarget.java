@@ -49,6 +49,21 @@ public final class HeraldTarget {
     }
 
     /**
+     * The Herald nodes behind {@link #base()}, each as its own base URL: those listed in {@code herald.test.nodes}
+     * (comma-separated base URLs, set by {@code NginxClusterIT} for two nodes on Redis behind a round-robin nginx),
+     * else {@link #base()} alone. For the figures Herald keeps per node ({@code subscribers} of
+     * {@code GET api/channels/{channel}}, the limits per client address): the cluster's figure is the sum over them.
+     */
+    public static List<URI> nodes() {
+        String nodes = System.getProperty("herald.test.nodes", "");
+        if (nodes.isBlank()) {
+            return List.of(base());
+        }
+        return java.util.Arrays.stream(nodes.split(",")).map(String::strip)
+                .map(n -> URI.create(n.endsWith("/") ? n : n + "/")).toList();
+    }
+
+    /**
      * The container under test as the container suite names it ({@code herald.container.name}, e.g.
      * {@code Payara Micro 6.2025.10}), or {@code standalone}: for the few documented container differences.
      */

@@ -61,9 +61,19 @@ public final class Http {
         return json(get("api/channels?channel=" + encode(channel)));
     }
 
-    /** The subscribers of a channel on this server. */
+    /**
+     * The subscribers of a channel on this server: the sum over its nodes ({@link HeraldTarget#nodes()}), each asked
+     * directly, since {@code subscribers} counts one node's subscriptions (docs/protocol.md, section 4) and a
+     * balancer would send the question to any one of them.
+     */
     public static int subscribers(String channel) {
-        return info(channel).getInt("subscribers");
+        int sum = 0;
+        for (java.net.URI node : HeraldTarget.nodes()) {
+            HttpResponse<String> r = send(HttpRequest.newBuilder(node.resolve("api/channels?channel=" + encode(channel)))
+                    .GET().build());
+            sum += json(r).getInt("subscribers");
+        }
+        return sum;
     }
 
     private static String encode(String s) {

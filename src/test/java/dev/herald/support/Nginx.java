@@ -8,6 +8,7 @@ import java.net.Socket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -41,7 +42,10 @@ public final class Nginx implements AutoCloseable {
      */
     public static Nginx balancing(String contextPath, int... upstreamPorts) {
         try {
-            Path prefix = Files.createTempDirectory("herald-nginx");
+            // readable by all: run as root, nginx's workers are "nobody" and must reach temp/ to buffer a large
+            // request body (createTempDirectory's default, rwx------, made every such request a 500)
+            Path prefix = Files.createTempDirectory("herald-nginx",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
             Files.createDirectories(prefix.resolve("conf"));
             Files.createDirectories(prefix.resolve("logs"));
             Files.createDirectories(prefix.resolve("temp"));

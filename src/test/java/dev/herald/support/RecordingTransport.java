@@ -11,10 +11,13 @@ import java.util.stream.Collectors;
 
 /**
  * A transport that records everything written to it and completes each write at once; or, when built
- * {@link #stuck()}, never completes a write, like a client that stopped reading.
+ * {@link #stuck()}, never completes a write, like a client that stopped reading; or, when built {@link #paused()},
+ * holds the first write's completion until {@link #resume()}, like a client that reads again after a pause.
  */
 public final class RecordingTransport implements Transport {
     private final boolean stuck;
+    private volatile boolean paused;
+    private volatile WriteCallback held;
     private final List<Outbound> written = new CopyOnWriteArrayList<>();
     private final CountDownLatch closed = new CountDownLatch(1);
     private volatile Disconnect closeReason;
@@ -31,10 +34,28 @@ public final class RecordingTransport implements Transport {
         return new RecordingTransport(true);
     }
 
+    public static RecordingTransport paused() {
+        RecordingTransport t = new RecordingTransport(false);
+        t.paused = true;
+        return t;
+    }
+
+    /** Completes the write held while paused; from now on every write completes at once. */
+    public void resume() {
+        paused = false;
+        WriteCallback c = held;
+        held = null;
+        if (c != null) {
+            c.succeeded();
+        }
+    }
+
     @Override
     public void write(List<Outbound> batch, WriteCallback callback) {
         written.addAll(batch);
-        if (!stuck) {
+        if (paused) {
+            held = callback;
+        } else if (!stuck) {
             callback.succeeded();
         }
     }

@@ -3,6 +3,7 @@ package dev.herald.engine.memory;
 import dev.herald.core.Broker;
 import dev.herald.core.Envelope;
 import dev.herald.core.Published;
+import dev.herald.core.Retention;
 import dev.herald.core.HeraldConfig;
 import dev.herald.core.HistoryPage;
 import java.security.SecureRandom;
@@ -55,8 +56,7 @@ public final class MemoryBroker implements Broker {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final char[] ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz".toCharArray();
 
-    private final int historySize;
-    private final long ttlMillis;
+    private final Retention retention;
     private final long maxBytes;
     private final Clock clock;
     private final long idempotencyWindowMillis;
@@ -102,9 +102,19 @@ public final class MemoryBroker implements Broker {
      */
     public MemoryBroker(int historySize, Duration historyTtl, long maxBytes, Duration idempotencyWindow,
                         Clock clock) {
+        this(Retention.fixed(historySize, historyTtl), maxBytes, idempotencyWindow, clock);
+    }
+
+    /**
+     * @param retention         history size and age per channel (by namespace: {@link HeraldConfig#retention()})
+     * @param maxBytes          bytes of heap, as estimated, that channels, history and idempotency keys may take in
+     *                          all before eviction
+     * @param idempotencyWindow how long a publish's idempotency key is remembered, from that publish
+     * @param clock             gives publish times for age and eviction order
+     */
+    public MemoryBroker(Retention retention, long maxBytes, Duration idempotencyWindow, Clock clock) {
         this.idempotencyWindowMillis = idempotencyWindow.toMillis();
-        this.historySize = historySize;
-        this.ttlMillis = historyTtl.toMillis();
+        this.retention = retention;
         this.maxBytes = maxBytes;
         this.clock = clock;
     }
@@ -138,7 +148,7 @@ public final class MemoryBroker implements Broker {
             }
             Envelope e = new Envelope(s.channel, ++s.latest, s.epoch, s.share(event), data, ts);
             s.lastPublish = now;
-            held.addAndGet(s.append(e.withoutMemo(), historySize) + s.expire(now - ttlMillis));
+            held.addAndGet(s.append(e.withoutMemo(), s.historySize) + s.expire(now - s.ttlMillis));
             if (idempotencyKey != null) {
                 held.addAndGet(s.remember(idempotencyKey, e.withoutMemo(), now));
             }
@@ -168,7 +178,7 @@ public final class MemoryBroker implements Broker {
     }
 
     private HistoryPage page(Stream s, long since, int limit) {
-        held.addAndGet(s.expire(clock.millis() - ttlMillis));
+        held.addAndGet(s.expire(clock.millis() - s.ttlMillis));
         Long earliest = s.size() == 0 ? null : s.get(0).offset();
         List<Envelope> page = new ArrayList<>();
         if (limit > 0 && earliest != null && since < s.latest) {
@@ -200,7 +210,8 @@ public final class MemoryBroker implements Broker {
     private <T> T locked(String channel, Function<Stream, T> action) {
         for (;;) {
             Stream s = streams.computeIfAbsent(channel, c -> {
-                Stream created = new Stream(c, currentEpoch(), clock.millis());
+                Stream created = new Stream(c, currentEpoch(), clock.millis(), retention.historySize(c),
+                        retention.historyTtl(c).toMillis());
                 held.addAndGet(created.bytes);
                 return created;
             });
@@ -237,12 +248,12 @@ public final class MemoryBroker implements Broker {
      * now and then (the broker does, once a minute, from {@link #start}).
      */
     public int sweep() {
-        long cutoff = clock.millis() - ttlMillis;
+        long now = clock.millis();
         int removed = 0;
         for (Stream s : streams.values()) {
             synchronized (s) {
                 if (!s.removed) {
-                    held.addAndGet(s.expire(cutoff));
+                    held.addAndGet(s.expire(now - s.ttlMillis));
                     if (s.interest <= 0 && s.size() == 0) {
                         remove(s);
                         removed++;

@@ -33,7 +33,13 @@ final class Stream {
     private record Remembered(Envelope envelope, long at) {
     }
 
-    Stream(String channel, String epoch, long now) {
+    /** Messages kept, and their age limit in ms: the channel's {@link dev.herald.core.Retention}. */
+    final int historySize;
+    final long ttlMillis;
+
+    Stream(String channel, String epoch, long now, int historySize, long ttlMillis) {
+        this.historySize = historySize;
+        this.ttlMillis = ttlMillis;
         this.channel = channel;
         this.epoch = epoch;
         this.lastPublish = now;

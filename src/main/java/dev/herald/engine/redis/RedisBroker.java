@@ -6,6 +6,7 @@ import dev.herald.core.ErrorCode;
 import dev.herald.core.HeraldException;
 import dev.herald.core.HistoryPage;
 import dev.herald.core.Published;
+import dev.herald.core.Retention;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisNoScriptException;
@@ -70,9 +71,7 @@ public final class RedisBroker implements Broker {
     private static final String HISTORY = script("floor.lua") + script("history.lua");
 
     private final RedisLink link;
-    private final int historySize;
-    private final long ttlMillis;
-    private final long metaTtlMillis;
+    private final Retention retention;
     private final Duration timeout;
     private final Clock clock;
     private final String publishSha;
@@ -88,13 +87,11 @@ public final class RedisBroker implements Broker {
     private final long idempotencyWindowMillis;
     private volatile Listener listener = e -> { };
 
-    private RedisBroker(RedisLink link, int historySize, Duration historyTtl, Duration idempotencyWindow,
-                        Duration timeout, Clock clock) {
+    private RedisBroker(RedisLink link, Retention retention, Duration idempotencyWindow, Duration timeout,
+                        Clock clock) {
         this.link = link;
         this.idempotencyWindowMillis = idempotencyWindow.toMillis();
-        this.historySize = historySize;
-        this.ttlMillis = historyTtl.toMillis();
-        this.metaTtlMillis = historyTtl.plus(META_GRACE).toMillis();
+        this.retention = retention;
         this.timeout = timeout;
         this.clock = clock;
         this.publishSha = link.scripts().digest(PUBLISH);
@@ -146,6 +143,16 @@ public final class RedisBroker implements Broker {
     public static RedisBroker connect(String urls, boolean cluster, int historySize, Duration historyTtl,
                                       Duration idempotencyWindow, Duration timeout, Duration startupWait,
                                       Clock clock) {
+        return connect(urls, cluster, Retention.fixed(historySize, historyTtl), idempotencyWindow, timeout,
+                startupWait, clock);
+    }
+
+    /**
+     * As {@link #connect(String, boolean, int, Duration, Duration, Duration, Clock)}, with each channel's history
+     * size and age from {@code retention} (by namespace: {@code HeraldConfig.retention()}).
+     */
+    public static RedisBroker connect(String urls, boolean cluster, Retention retention, Duration idempotencyWindow,
+                                      Duration timeout, Duration startupWait, Clock clock) {
         List<RedisURI> uris = new ArrayList<>();
         for (String url : urls.split(",")) {
             try {
@@ -159,7 +166,7 @@ public final class RedisBroker implements Broker {
         try {
             RedisLink link = RedisLink.connect(uris, isCluster, timeout, startupWait);
             try {
-                return new RedisBroker(link, historySize, historyTtl, idempotencyWindow, timeout, clock);
+                return new RedisBroker(link, retention, idempotencyWindow, timeout, clock);
             } catch (RuntimeException e) {
                 link.close();
                 throw e;
@@ -186,8 +193,10 @@ public final class RedisBroker implements Broker {
         String[] keys = idempotencyKey == null ? new String[] {meta(channel), history(channel)}
                 : new String[] {meta(channel), history(channel), idempotency(channel, idempotencyKey)};
         String[] floor = floor(channel);
-        String[] args = {newEpoch(), tail.toString(), Integer.toString(historySize), Long.toString(ttlMillis),
-                Long.toString(metaTtlMillis), live(channel), floor[0], floor[1], floor[2],
+        long ttlMillis = retention.historyTtl(channel).toMillis();
+        String[] args = {newEpoch(), tail.toString(), Integer.toString(retention.historySize(channel)),
+                Long.toString(ttlMillis), Long.toString(ttlMillis + META_GRACE.toMillis()), live(channel),
+                floor[0], floor[1], floor[2],
                 Long.toString(idempotencyWindowMillis)};
         List<Object> result = run(PUBLISH, publishSha, keys, args);
         if (result.size() > 2) {
@@ -512,7 +521,7 @@ public final class RedisBroker implements Broker {
     }
 
     private CompletionStage<HistoryPage> readAsync(String channel, long since) {
-        return runAsync(HISTORY, historySha, keys(channel), historyArgs(channel, since, historySize))
+        return runAsync(HISTORY, historySha, keys(channel), historyArgs(channel, since, retention.historySize(channel)))
                 .thenApply(r -> page(channel, r));
     }
 
@@ -520,8 +529,10 @@ public final class RedisBroker implements Broker {
 
     private String[] historyArgs(String channel, long since, int limit) {
         String[] floor = floor(channel);
+        long ttlMillis = retention.historyTtl(channel).toMillis();
         return new String[] {newEpoch(), Long.toString(since), Integer.toString(limit),
-                Long.toString(clock.millis() - ttlMillis), Long.toString(metaTtlMillis), floor[0], floor[1], floor[2]};
+                Long.toString(clock.millis() - ttlMillis), Long.toString(ttlMillis + META_GRACE.toMillis()),
+                floor[0], floor[1], floor[2]};
     }
 
     @SuppressWarnings("unchecked")

@@ -123,10 +123,15 @@ public class ChannelsServlet extends HttpServlet {
         }
     }
 
-    /** {@code {"connections":N,"channels":N,"memory":{"bytes":N,"maxBytes":N,"channels":N,"evictedChannels":N}}}. */
+    /**
+     * {@code {"engine":"memory"|"redis","connections":N,"channels":N,"memory":{"bytes":N,"maxBytes":N,"channels":N,
+     * "evictedChannels":N}}}.
+     */
     private String stats() {
         Broker.Usage m = bus.memory();
-        return "{\"connections\":" + bus.connectionCount() + ",\"channels\":" + bus.activeChannelCount()
+        // herald.engine is memory or redis (HeraldConfig refuses anything else): nothing to escape
+        return "{\"engine\":\"" + bus.config().engine() + "\",\"connections\":" + bus.connectionCount()
+                + ",\"channels\":" + bus.activeChannelCount()
                 + ",\"memory\":{\"bytes\":" + m.bytes() + ",\"maxBytes\":" + m.maxBytes()
                 + ",\"channels\":" + m.channels() + ",\"evictedChannels\":" + m.evictedChannels() + "}}";
     }

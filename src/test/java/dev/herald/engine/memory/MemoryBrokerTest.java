@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.herald.core.Broker;
 import dev.herald.core.BrokerContractTest;
+import dev.herald.core.Retention;
 import dev.herald.core.Envelope;
+import dev.herald.core.HeraldConfig;
 import dev.herald.core.HistoryPage;
 import dev.herald.core.Published;
 import dev.herald.support.ManualClock;
@@ -26,8 +28,8 @@ class MemoryBrokerTest extends BrokerContractTest {
     private MemoryBroker bounded;
 
     @Override
-    protected Broker newBroker(int historySize, Duration ttl, ManualClock clock) {
-        return new MemoryBroker(historySize, ttl, clock);
+    protected Broker newBroker(Retention retention, ManualClock clock) {
+        return new MemoryBroker(retention, HeraldConfig.defaults().memoryMaxBytes(), Duration.ofMinutes(2), clock);
     }
 
     private MemoryBroker bounded(int historySize) {

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.herald.core.Broker;
 import dev.herald.core.BrokerContractTest;
+import dev.herald.core.Retention;
 import dev.herald.core.Envelope;
 import dev.herald.core.ErrorCode;
 import dev.herald.core.HeraldException;
@@ -62,8 +63,8 @@ class RedisBrokerTest extends BrokerContractTest {
     }
 
     @Override
-    protected Broker newBroker(int historySize, Duration ttl, ManualClock clock) {
-        return RedisBroker.connect(redis.url(), historySize, ttl, TIMEOUT, clock);
+    protected Broker newBroker(Retention retention, ManualClock clock) {
+        return RedisBroker.connect(redis.url(), false, retention, Duration.ofMinutes(2), TIMEOUT, Duration.ZERO, clock);
     }
 
     private Broker started(Broker.Listener listener) {

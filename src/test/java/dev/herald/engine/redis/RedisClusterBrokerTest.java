@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.herald.core.Broker;
 import dev.herald.core.BrokerContractTest;
+import dev.herald.core.Retention;
 import dev.herald.core.Envelope;
 import dev.herald.support.ManualClock;
 import dev.herald.support.RedisCluster;
@@ -56,8 +57,9 @@ class RedisClusterBrokerTest extends BrokerContractTest {
     }
 
     @Override
-    protected Broker newBroker(int historySize, Duration ttl, ManualClock clock) {
-        return RedisBroker.connect(cluster.url(), false, historySize, ttl, TIMEOUT, Duration.ZERO, clock);
+    protected Broker newBroker(Retention retention, ManualClock clock) {
+        return RedisBroker.connect(cluster.url(), false, retention, Duration.ofMinutes(2), TIMEOUT, Duration.ZERO,
+                clock);
     }
 
     private Broker started(Broker.Listener listener) {
