@@ -138,9 +138,11 @@ class NodeFailoverBrowserIT {
         }
     }
 
+    /** Every envelope to every page ({@code prices} conflates for slow subscribers by default): offsets compared. */
     private static HeraldTarget.Standalone node(String name, RedisServer redis, int port) {
         return HeraldTarget.startAnother(name, port, "-Xmx256m", "-Dherald.engine=redis",
-                "-Dherald.redis.url=" + redis.url(), "-Dherald.ticker=false", "-Dherald.sse.heartbeat=1s");
+                "-Dherald.redis.url=" + redis.url(), "-Dherald.ticker=false", "-Dherald.sse.heartbeat=1s",
+                "-Dherald.ns.prices.slow-consumer=disconnect");
     }
 
     private static void inNewThread(Runnable task) {

@@ -114,12 +114,15 @@ abstract class MultiNodeSuite {
     /**
      * A node on {@code url}; {@code ticker}: whether it runs the demo ticker (one node only, as README says). Redis
      * commands may take 5 s rather than 2 before {@code unavailable}: the machine is shared, and a node that is not
-     * connected refuses at once whatever the setting.
+     * connected refuses at once whatever the setting. The ticker's {@code prices} namespace, which conflates for
+     * slow subscribers by default, sends every envelope here, so that offsets can be compared one by one on a loaded
+     * machine (conflation is ConflationIT's).
      */
     static HeraldTarget.Standalone node(String name, String url, boolean ticker) {
         return HeraldTarget.startAnother(name, "-Xmx256m", "-Dherald.engine=redis", "-Dherald.redis.url=" + url,
                 "-Dherald.ticker=" + ticker, "-Dherald.ticker.interval=200ms", "-Dherald.sse.heartbeat=1s",
-                "-Dherald.poll.timeout=2s", "-Dherald.redis.timeout=5s");
+                "-Dherald.poll.timeout=2s", "-Dherald.redis.timeout=5s",
+                "-Dherald.ns.prices.slow-consumer=disconnect");
     }
 
     static void close(AutoCloseable... all) {
