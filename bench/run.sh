@@ -5,6 +5,9 @@
 #   bench/run.sh                      # the full matrix (about 40 minutes on 2 cores); updates docs/performance.md
 #   bench/run.sh --quick              # N=100,1000 only, short phases, no docs update
 #   bench/run.sh --sizes 1000 --servers herald/ws,ws/ws   # any Matrix option (see dev.herald.bench.Matrix)
+#   bench/run.sh --redis              # the Redis engine next to the memory engine, one and two nodes (about 8 minutes);
+#                                     # updates the Redis section of docs/performance.md; needs redis-server;
+#                                     # any RedisBench option after it (see dev.herald.bench.RedisBench)
 #
 # BENCH_SERVER_CPUS=0 pins every server to CPU 0 and the load generator to the other CPUs (taskset).
 # Writes bench/results/<date>.{csv,md,svg}; server logs go to target/bench-logs/.
@@ -14,8 +17,15 @@ cd "$(dirname "$0")/.."
 # Tens of thousands of sockets: raise the soft open-files limit to the hard one (children inherit it).
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-command -v node >/dev/null || { echo "bench/run.sh: node (>= 18) is required for the peers" >&2; exit 1; }
-if [ ! -d bench/peers/node_modules ]; then
+redis=false
+if [ "${1:-}" = "--redis" ]; then
+  redis=true
+  command -v redis-server >/dev/null || [ -x /usr/bin/redis-server ] \
+    || { echo "bench/run.sh: redis-server is required for --redis (Debian: apt-get install redis-server)" >&2; exit 1; }
+else
+  command -v node >/dev/null || { echo "bench/run.sh: node (>= 18) is required for the peers" >&2; exit 1; }
+fi
+if [ "$redis" = false ] && [ ! -d bench/peers/node_modules ]; then
   echo "bench/run.sh: installing the peers (npm ci in bench/peers)"
   (cd bench/peers && npm ci --no-audit --no-fund --loglevel=error)
 fi
@@ -32,6 +42,12 @@ if [ "${1:-}" = "--quick" ]; then
 fi
 
 pin=()
+if [ "$redis" = true ]; then
+  # the nodes and redis-server run with the default CPU set: pinning two nodes and Redis to one CPU says little
+  exec java -Xmx2g -XX:+UseParallelGC -cp "$CP" dev.herald.bench.RedisBench \
+    --command "bench/run.sh $*" --docs docs/performance.md "${@:2}"
+fi
+
 if [ -n "${BENCH_SERVER_CPUS:-}" ]; then
   others=$(python3 -c "import os; s=set(range(os.cpu_count()))-{int(c) for c in '${BENCH_SERVER_CPUS}'.split(',')}; print(','.join(map(str,sorted(s))) or '0')")
   pin=(taskset -c "$others")

@@ -1,10 +1,10 @@
 // The chat demo: rooms are channels chat:ROOM, messages are event "chat" with {nick, text, cid}. WebSocket by
-// default; ?transport=sse (or poll) forces another. User text is only ever set with textContent.
+// default; ?transport=sse (or poll) forces another. Tabs of one user share one connection (?share=false: not this one). User text is only ever set with textContent.
 //
 // Own messages show once: each carries a client id (cid); the message is drawn when sent (pending) and the echo
 // from the server, carrying the same cid, confirms that element instead of adding another.
 import { Herald } from './herald.js';
-import { showConnection, transportsFromQuery } from './status.js';
+import { shareFromQuery, showConnection, transportsFromQuery } from './status.js';
 
 const ROOMS = ['lobby', 'random', 'support'];
 const HISTORY = 50;                 // messages shown from history on joining a room
@@ -41,6 +41,7 @@ async function chatToken() {
 }
 const herald = Herald.connect({
   transports: transportsFromQuery(['ws', 'sse', 'poll']), publishTimeout: 120000, token: chatToken,
+  share: shareFromQuery(),
 });
 showConnection(herald, $('conn'));
 herald.on('state', ({ state }) => { $('banner').hidden = state !== 'reconnecting'; });

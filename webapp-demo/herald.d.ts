@@ -43,11 +43,26 @@ export interface HeraldOptions {
    * or the `expires` returned) and when the server answers `unauthorized`. A string is a fixed token.
    */
   token?: string | (() => string | { token: string; expires?: number } | Promise<string | { token: string; expires?: number }>);
+  /**
+   * One connection for all the tabs of this origin that connect to the same Herald as the same user (docs/client.md,
+   * "Many tabs, one connection"): true (a SharedWorker where the browser has one, else a leader tab elected with Web
+   * Locks, or a BroadcastChannel heartbeat without them), 'worker' or 'leader' to ask for one mechanism (the other is
+   * taken when the browser lacks it), false for a connection of this page's own. Default true; replaced WebSocket,
+   * EventSource or fetch classes turn the default off.
+   */
+  share?: ShareMode | boolean;
   /** Replacements of the browser's own classes, for other environments and tests. */
   WebSocket?: typeof WebSocket;
   EventSource?: typeof EventSource;
   fetch?: typeof fetch;
+  SharedWorker?: typeof SharedWorker;
+  BroadcastChannel?: typeof BroadcastChannel;
+  /** The Web Locks API (navigator.locks); null: none (a BroadcastChannel heartbeat elects the leader). */
+  locks?: LockManager | null;
 }
+
+/** How a shared connection is held: by a SharedWorker, or by one of the tabs (the leader). */
+export type ShareMode = 'worker' | 'leader';
 
 /** One published message, as every subscriber sees it (docs/protocol.md section 2). */
 export interface Envelope<T = unknown> {
@@ -106,6 +121,8 @@ export interface StateEvent {
   reason?: string;
   /** When the next attempt comes, in ms (on a failed round). */
   retryIn?: number;
+  /** Set when the connection is shared with other tabs: how. */
+  shared?: ShareMode;
 }
 
 export interface SubscribeOptions {
@@ -128,6 +145,10 @@ export interface HeraldConnection {
   readonly state: ConnectionState;
   /** The transport in use or being tried; null between attempts and once closed. */
   readonly transport: TransportName | null;
+  /** How the connection is shared with the other tabs; undefined for a connection of this page's own (share: false). */
+  readonly shared?: ShareMode;
+  /** Shared as 'leader': true while this tab holds the connection for the others. */
+  readonly leader?: boolean;
 
   /**
    * Delivers the channel's messages to `onMessage`, each once and in order, across reconnects and transports.
@@ -153,7 +174,10 @@ export interface HeraldConnection {
 }
 
 export declare const Herald: {
-  /** Connects to the Herald whose context root is `url` (default: where herald.js was served from). */
+  /**
+   * Connects to the Herald whose context root is `url` (default: where herald.js was served from). Unless
+   * `share: false`, the connection is shared with the other tabs of this origin (HeraldOptions.share).
+   */
   connect(url?: string | URL, options?: HeraldOptions): HeraldConnection;
   connect(options: HeraldOptions): HeraldConnection;
 };

@@ -1,6 +1,6 @@
 /*
- * herald.js: the browser client of Herald (docs/client.md). One file, no dependencies, built on WebSocket,
- * EventSource and fetch.
+ * herald.js: the browser client of Herald (docs/client.md). No dependencies, built on WebSocket, EventSource and
+ * fetch; the cross-tab sharing is in herald-share.js and herald-worker.js beside it.
  *
  *   import { Herald } from './herald.js';
  *   const herald = Herald.connect();                       // the Herald that served this file
@@ -20,8 +20,12 @@
  *   expires (WebSocket: an `auth` frame on the open socket; SSE: the stream reopens and resumes) and whenever the
  *   server says `unauthorized`.
  *
+ * - one connection for all tabs (herald-share.js): tabs of one origin that connect to the same Herald as the same user
+ *   share it, through a SharedWorker or a leader tab; `share: false` opts out.
+ *
  * The wire protocol is docs/protocol.md; section numbers below refer to it.
  */
+import { SharedConnection, shareMode } from './herald-share.js';
 
 /** Settings; every one can be passed to Herald.connect. Durations in milliseconds. */
 const DEFAULTS = {
@@ -38,6 +42,7 @@ const DEFAULTS = {
   publishTimeout: 15000,     // a publish not acknowledged within this rejects with code 'timeout'
   maxQueue: 256,             // most publishes waiting for an ack; more reject with code 'queue_full'
   token: null,               // a token provider: async () => 'JWT' (or {token, expires}); null: anonymous
+  share: true,               // one connection for all tabs (herald-share.js): true, 'worker', 'leader' or false
 };
 
 /** The `exp` of a JWT in epoch milliseconds, or null when it is not a JWT with one (nothing is verified here). */
@@ -63,7 +68,7 @@ const CHANNEL = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$/;
  * A fresh idempotency key for a publish (protocol section "Idempotent publish"): 1 to 128 visible ASCII characters,
  * unique enough that two publishes never share one within the server's window.
  */
-function newIdempotencyKey() {
+export function newIdempotencyKey() {
   const c = globalThis.crypto;
   if (c?.randomUUID) return c.randomUUID();
   const bytes = new Uint8Array(16);
@@ -419,6 +424,29 @@ class Connection {
     this._retryTimer = setTimeout(() => this._connect(), delay);
   }
 
+  /**
+   * The server is draining for a restart (WebSocket close 1012, SSE `herald-reconnect`, a poll answer with
+   * `reconnect`; protocol section 9): reconnect at once, without backoff, on the same transport, resuming every
+   * channel (another node takes it). A transport told so before it was ever up falls back to the backoff, so that a
+   * draining node answering again is not hammered.
+   */
+  _restart(t, reason) {
+    if (t !== this._transport) return;
+    if (!t.up) {
+      this._down(t, reason);
+      return;
+    }
+    t.close();
+    this._transport = null;
+    this._stopUpgrade();
+    this._unsend();
+    if (this._state === 'closed') return;
+    this._state = 'reconnecting';
+    this._shown = null;
+    this._emit('state', { state: this._state, transport: null, reason, retryIn: 0 });
+    this._connect();
+  }
+
   /** Publishes sent and not acknowledged (and not in an HTTP request still running) are sent again. */
   _unsend() {
     for (const item of this._outbox) {
@@ -685,7 +713,10 @@ class WsTransport {
       conn._up(this);
       this.frame(f);
     };
-    this.ws.onclose = () => conn._down(this, 'closed');
+    this.ws.onclose = event => {
+      if (event?.code === 1012) conn._restart(this, 'service restart'); // a draining node: reconnect at once
+      else conn._down(this, 'closed');
+    };
   }
 
   /** A WebSocket can always be probed (upgrade): a ping and its pong prove it. */
@@ -876,6 +907,11 @@ class SseTransport extends ReceiveOnlyTransport {
       alive();
       conn._adopt(event.lastEventId); // the positions of channels that have had no message yet
     });
+    es.addEventListener('herald-reconnect', () => {
+      es.onerror = null; // the draining node ends the stream now: reconnect at once, resuming (section 9)
+      es.close();
+      conn._restart(this, 'service restart');
+    });
     es.addEventListener('herald-error', event => {
       // the stream's token expired (section 6): reopen with a fresh one, resuming where it stopped
       const error = JSON.parse(event.data);
@@ -969,6 +1005,7 @@ class PollTransport extends ReceiveOnlyTransport {
       for (const gap of answer.gaps) conn._gap(gap);
       for (const envelope of answer.messages) conn._envelope(envelope);
       conn._adopt(answer.cursor);
+      if (answer.reconnect) conn._restart(this, 'service restart'); // a draining node (section 9)
     }
   }
 
@@ -991,17 +1028,28 @@ class PollTransport extends ReceiveOnlyTransport {
 
 const TRANSPORTS = { ws: WsTransport, sse: SseTransport, poll: PollTransport };
 
+function pick(object, ...keys) {
+  return Object.fromEntries(keys.filter(k => object[k]).map(k => [k, object[k]]));
+}
+
 /** The entry point. */
 export const Herald = {
   /**
    * Connects to the Herald at `url`, the base of its context (default: where this file was served from, so
    * `Herald.connect()` just works on a page served by Herald). Options: see DEFAULTS above and docs/client.md;
-   * `Herald.connect(options)` takes the default url.
+   * `Herald.connect(options)` takes the default url. Unless `share` is false, the connection is shared with the
+   * other tabs (herald-share.js): the object returned has the same interface, plus `shared` and `leader`.
    */
   connect(url, options = {}) {
     if (url != null && typeof url === 'object' && !(url instanceof URL)) [url, options] = [undefined, url];
     const base = new URL(url ?? './', url == null ? import.meta.url : globalThis.location?.href);
     if (!base.pathname.endsWith('/')) base.pathname += '/';
+    const mode = shareMode(options);
+    if (mode) {
+      // the connection of this tab when it is elected leader; replaced classes (tests) stay with it
+      const here = (b, o) => new Connection(new URL(b), { ...o, ...pick(options, 'WebSocket', 'EventSource', 'fetch'), share: false });
+      return new SharedConnection(base, { ...DEFAULTS, ...options }, mode, here);
+    }
     return new Connection(base, options);
   },
 };

@@ -1,7 +1,7 @@
 // The stock ticker demo: ten symbols on channels prices:SYMBOL, received over one SSE stream (long-polling if a
-// proxy buffers it). Every value shown is set with textContent; nothing here builds HTML from strings.
+// proxy buffers it), which every ticker tab of this browser shares (?share=false gives the tab its own). Every value shown is set with textContent; nothing here builds HTML from strings.
 import { Herald } from './herald.js';
-import { showConnection, transportsFromQuery } from './status.js';
+import { shareFromQuery, showConnection, transportsFromQuery } from './status.js';
 
 const COMPANIES = {
   ACME: 'Acme Corp', BOLT: 'Bolt Energy', CRUX: 'Crux Biotech', DYNO: 'Dyno Motors', EMBR: 'Ember Foods',
@@ -173,7 +173,7 @@ function drawSpark(s) {
 
 // ---- the connection: every symbol on one stream, history first so that the sparklines start filled ----
 
-const herald = Herald.connect({ transports: transportsFromQuery(['sse', 'poll']) });
+const herald = Herald.connect({ transports: transportsFromQuery(['sse', 'poll']), share: shareFromQuery() });
 showConnection(herald, $('conn'));
 for (const symbol of symbols.keys()) herald.subscribe(`prices:${symbol}`, onPrice, { since: 0 });
 window.herald = herald; // for the console

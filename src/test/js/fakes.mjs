@@ -161,10 +161,27 @@ export class ManualClock {
 
 /**
  * Imports webapp-demo/herald.js as an ES module whatever the Node version: the file has no package.json saying
- * "type": "module" (it is a web asset), and only recent Node detects module syntax by itself.
+ * "type": "module" (it is a web asset), and only recent Node detects module syntax by itself. herald.js imports its
+ * sibling herald-share.js, so the files are copied together to a directory of their own that says "type": "module".
+ * `file` names another of them (herald-share.js); one copy serves every import of a test run.
  */
-export async function importHerald() {
-  const { readFile } = await import('node:fs/promises');
-  const source = await readFile(new URL('../../../webapp-demo/herald.js', import.meta.url), 'utf8');
-  return import(`data:text/javascript;base64,${Buffer.from(source).toString('base64')}`);
+export async function importHerald(file = 'herald.js') {
+  copied ||= (async () => {
+    const { readdir, readFile, writeFile, mkdtemp } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = await mkdtemp(join(tmpdir(), 'herald-js-'));
+    const { rmSync } = await import('node:fs');
+    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+    const source = new URL('../../../webapp-demo/', import.meta.url);
+    for (const name of await readdir(source)) {
+      if (/^herald.*\.js$/.test(name)) await writeFile(join(dir, name), await readFile(new URL(name, source)));
+    }
+    await writeFile(join(dir, 'package.json'), '{"type":"module"}');
+    return dir;
+  })();
+  const { pathToFileURL } = await import('node:url');
+  return import(pathToFileURL(`${await copied}/${file}`).href);
 }
+
+let copied = null;

@@ -54,6 +54,22 @@ class ArchitectureTest {
                 .check(CLASSES);
     }
 
+    /** Micrometer is optional (the library jar): one class uses it, loaded only when it is there (ops.Metrics). */
+    @Test
+    void onlyTheMetricsClassUsesMicrometer() {
+        noClasses().that().resideOutsideOfPackage("dev.herald.ops.metrics..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.micrometer..", "io.prometheus..")
+                .check(CLASSES);
+    }
+
+    /** Operations read the core; nothing Herald does for clients depends on them. */
+    @Test
+    void nothingButTheMountDependsOnOperations() {
+        noClasses().that().resideOutsideOfPackages("dev.herald.ops..", "dev.herald.web..")
+                .should().dependOnClassesThat().resideInAPackage("dev.herald.ops..")
+                .check(CLASSES);
+    }
+
     private static String other(String self, String candidate) {
         return self.equals(candidate) ? "dev.herald.none.." : "dev.herald.transport." + candidate + "..";
     }

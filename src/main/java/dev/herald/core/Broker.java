@@ -101,6 +101,15 @@ public interface Broker extends AutoCloseable {
         public static final Usage UNKNOWN = new Usage(-1, -1, -1, 0);
     }
 
+    /**
+     * Why the engine cannot serve right now, in one line, or null when it can: for {@code {ctx}/health/ready} (with
+     * {@code herald.health.engine}) and the admin page. May take one round trip (Redis: a {@code PING}, within
+     * {@code herald.redis.timeout}); called on each readiness probe and admin refresh, from any thread.
+     */
+    default String unreachable() {
+        return null;
+    }
+
     /** Releases threads and connections. */
     @Override
     void close();

@@ -50,6 +50,10 @@ public class Bus {
     private Jsonb jsonb;
     private final AtomicLong ids = new AtomicLong();
     private final Set<Subscriber> connections = ConcurrentHashMap.newKeySet();
+    private volatile Probe probe = Probe.NONE;
+    private volatile boolean draining;
+    /** Who may read the reserved {@code herald:*} channels besides {@link Caller#SYSTEM}; set by ops. */
+    private volatile java.util.function.Predicate<Caller> systemReaders = c -> false;
 
     /** For CDI's proxies only. */
     protected Bus() {
@@ -157,21 +161,62 @@ public class Bus {
      *                         visible ASCII characters
      */
     public Published publishOnce(Caller caller, String channel, String event, String json, String idempotencyKey) {
-        Names.channel(channel);
-        String name = Names.event(event);
-        String key = Names.idempotencyKey(idempotencyKey);
-        int max = config.maxMessageBytes(channel);
-        if (json.length() > max) {
-            throw new HeraldException(ErrorCode.TOO_LARGE, "message larger than " + max);
+        String name;
+        String key;
+        try {
+            Names.channel(channel);
+            name = Names.event(event);
+            key = Names.idempotencyKey(idempotencyKey);
+            int max = config.maxMessageBytes(channel);
+            if (json.length() > max) {
+                throw new HeraldException(ErrorCode.TOO_LARGE, "message larger than " + max);
+            }
+        } catch (HeraldException ex) {
+            safely(p -> p.publishFailed(caller.transport(), ex.code()));
+            throw ex;
         }
-        Namespace namespace = config.namespace(channel);
-        if (namespace != null && !namespace.clientPublish() && caller != Caller.SYSTEM) {
-            throw new HeraldException(ErrorCode.FORBIDDEN, "only the application publishes on " + namespace.name()
-                    + ": channels (herald.ns." + namespace.name() + ".publish=false)");
+        String transport = caller.transport();
+        Published published;
+        try {
+            Namespace namespace = config.namespace(channel);
+            if (namespace != null && !namespace.clientPublish() && caller != Caller.SYSTEM) {
+                throw new HeraldException(ErrorCode.FORBIDDEN, "only the application publishes on "
+                        + namespace.name() + ": channels (herald.ns." + namespace.name() + ".publish=false)");
+            }
+            authorize(caller, Action.PUBLISH, channel);
+            String data = StrictJson.normalise(json);
+            long start = System.nanoTime();
+            try {
+                published = broker.publish(channel, name, data, clock.millis(), key);
+            } catch (RuntimeException ex) {
+                engine("publish", start, ex);
+                throw ex;
+            }
+            engine("publish", start, null);
+        } catch (HeraldException ex) {
+            safely(p -> p.publishFailed(transport, ex.code()));
+            throw ex;
         }
-        authorize(caller, Action.PUBLISH, channel);
-        String data = StrictJson.normalise(json);
-        return broker.publish(channel, name, data, clock.millis(), key);
+        if (!published.replayed()) {
+            safely(p -> p.published(transport, published.envelope()));
+        }
+        return published;
+    }
+
+    private void engine(String operation, long start, RuntimeException failure) {
+        long nanos = System.nanoTime() - start;
+        ErrorCode code = failure == null ? null
+                : failure instanceof HeraldException h ? h.code() : ErrorCode.INTERNAL;
+        safely(p -> p.engine(operation, nanos, code));
+    }
+
+    /** Calls the probe; a throw from it is logged and forgotten (see {@link Probe}). */
+    private void safely(Consumer<Probe> call) {
+        try {
+            call.accept(probe);
+        } catch (RuntimeException ex) {
+            LOG.log(System.Logger.Level.DEBUG, () -> "probe failed: " + ex);
+        }
     }
 
     private String toJson(Object data) {
@@ -219,9 +264,14 @@ public class Bus {
 
     /** Registers a new connection. The transport then subscribes it to channels and closes it when done. */
     public Subscriber connect(Caller caller, Transport transport) {
+        Probe p = probe;
         Subscriber s = new Subscriber(ids.incrementAndGet(), caller, transport, fanout, config.subscriberQueue(),
-                this::disconnected);
+                this::disconnected, p);
         connections.add(s);
+        safely(x -> x.opened(transport.name()));
+        if (draining && !(transport instanceof ListenerTransport)) {
+            s.closeGracefully(Disconnect.RESTART); // it came in while the node drains: send it elsewhere
+        }
         return s;
     }
 
@@ -269,7 +319,10 @@ public class Bus {
     private void replay(Subscriber s, String channel, Long since, String epoch, String ref,
                         Subscriber.ChannelState state) {
         int all = config.retention().historySize(channel);
-        HistoryPage page = broker.history(channel, since == null ? Long.MAX_VALUE : since, since == null ? 0 : all);
+        if (since != null) {
+            safely(p -> p.resumed(s.transportName(), channel));
+        }
+        HistoryPage page = timedHistory(channel, since == null ? Long.MAX_VALUE : since, since == null ? 0 : all);
         Gap gap = null;
         long from;
         if (since == null) {
@@ -278,7 +331,7 @@ public class Bus {
             boolean reset = (epoch != null && !epoch.isEmpty() && !epoch.equals(page.epoch()))
                     || since > page.latest();
             if (reset) {
-                page = broker.history(channel, 0, all);
+                page = timedHistory(channel, 0, all);
             }
             long first = page.earliest() != null ? page.earliest() : page.latest() + 1;
             long wanted = reset ? 1 : since + 1;
@@ -287,8 +340,24 @@ public class Bus {
             }
             from = Math.max(wanted, first) - 1;
         }
+        if (gap != null) {
+            Gap told = gap;
+            safely(p -> p.gap(s.transportName(), told));
+        }
         Subscribed subscribed = new Subscribed(channel, page.latest(), page.epoch(), from, ref);
         s.finish(channel, state, subscribed, gap, page.messages());
+    }
+
+    private HistoryPage timedHistory(String channel, long since, int limit) {
+        long start = System.nanoTime();
+        try {
+            HistoryPage page = broker.history(channel, since, limit);
+            engine("history", start, null);
+            return page;
+        } catch (RuntimeException ex) {
+            engine("history", start, ex);
+            throw ex;
+        }
     }
 
     /** Ends a connection's subscription to a channel. Returns false if it had none. */
@@ -301,7 +370,10 @@ public class Bus {
     }
 
     private void disconnected(Subscriber s) {
-        connections.remove(s);
+        if (connections.remove(s)) {
+            int channels = s.channels().size();
+            safely(p -> p.closed(s.transportName(), s.closeReason(), s.openNanos(), channels));
+        }
         for (String channel : s.channels()) {
             unsubscribe(s, channel);
         }
@@ -320,7 +392,7 @@ public class Bus {
             throw new HeraldException(ErrorCode.BAD_REQUEST, "since and limit must be >= 0");
         }
         authorize(caller, Action.HISTORY, channel);
-        return broker.history(channel, since, Math.min(limit, MAX_HISTORY_LIMIT));
+        return timedHistory(channel, since, Math.min(limit, MAX_HISTORY_LIMIT));
     }
 
     /**
@@ -367,6 +439,15 @@ public class Bus {
         return hub.channelCount();
     }
 
+    /** Why the engine cannot serve now (one line), or null when it can: see {@link Broker#unreachable}. */
+    public String engineUnreachable() {
+        try {
+            return broker.unreachable();
+        } catch (RuntimeException e) {
+            return String.valueOf(e.getMessage());
+        }
+    }
+
     /** The engine's memory: bytes held, its bound, channels held, channels evicted (see {@link Broker#usage}). */
     public Broker.Usage memory() {
         return broker.usage();
@@ -374,16 +455,95 @@ public class Bus {
 
     /** The Authorizer's verdict as an exception; transports that check before starting a stream call it. */
     public void authorize(Caller caller, Action action, String channel) {
+        if (channel.startsWith(Names.SYSTEM_PREFIX) && !Caller.SYSTEM.equals(caller)
+                && (action == Action.PUBLISH || !systemReaders.test(caller))) {
+            safely(p -> p.refused(caller.transport(), ErrorCode.FORBIDDEN));
+            throw new HeraldException(ErrorCode.FORBIDDEN, Names.SYSTEM_PREFIX
+                    + "* channels are Herald's own: only Herald publishes there, only its admin page reads them");
+        }
         Authorizer.Decision refusal = authorizer.authorize(caller, action, channel);
         if (refusal != null) {
-            throw new HeraldException(refusal.authenticate() ? ErrorCode.UNAUTHORIZED : ErrorCode.FORBIDDEN,
-                    refusal.reason() == null ? "not allowed" : refusal.reason());
+            ErrorCode code = refusal.authenticate() ? ErrorCode.UNAUTHORIZED : ErrorCode.FORBIDDEN;
+            safely(p -> p.refused(caller.transport(), code));
+            throw new HeraldException(code, refusal.reason() == null ? "not allowed" : refusal.reason());
         }
+    }
+
+    // ---- operations: the probe, drain, what the admin page shows ----
+
+    /**
+     * Hands the core's events to {@code probe} from now on (connections registered before keep the previous one).
+     * Called by {@code dev.herald.ops} when the application starts; {@link Probe#NONE} stops it.
+     */
+    public void observe(Probe probe) {
+        this.probe = probe == null ? Probe.NONE : probe;
+    }
+
+    /**
+     * Lets {@code readers} (besides application code) subscribe to and read the reserved {@code herald:*} channels
+     * ({@link Names#SYSTEM_PREFIX}); nobody but application code ever publishes there. Set by {@code dev.herald.ops}
+     * for its admin page. Any thread.
+     */
+    public void systemReaders(java.util.function.Predicate<Caller> readers) {
+        this.systemReaders = readers;
+    }
+
+    /** True once {@link #drain} began: this node takes no new connections and is not ready for traffic. */
+    public boolean draining() {
+        return draining;
+    }
+
+    /**
+     * Drains this node for a rolling restart or an undeploy: from now on {@link #draining()} is true (the transports
+     * refuse new requests with 503, readiness fails), and every client connection is ended gracefully with
+     * {@link Disconnect#RESTART} (WebSocket close 1012, SSE {@code event: herald-reconnect}, a long-poll answered with
+     * {@code "reconnect":true}; docs/protocol.md, section 9), so that clients reconnect at once to another node and
+     * resume. In-process subscriptions ({@link #subscribe(String, Consumer)}) stay. Waits up to {@code timeout} for
+     * the connections to be gone, then closes what is left with the same reason. Idempotent; any thread; blocks.
+     *
+     * @return the client connections that were open when the drain began
+     */
+    public int drain(java.time.Duration timeout) {
+        boolean first = !draining;
+        draining = true;
+        List<Subscriber> remote = connections.stream().filter(s -> !(s.transport() instanceof ListenerTransport))
+                .toList();
+        if (first) {
+            LOG.log(System.Logger.Level.INFO, () -> "draining: ending " + remote.size()
+                    + " connections with 1012 service restart / herald-reconnect");
+        }
+        for (Subscriber s : remote) {
+            s.closeGracefully(Disconnect.RESTART);
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (remote.stream().anyMatch(s -> !s.isClosed()) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        for (Subscriber s : remote) {
+            s.close(Disconnect.RESTART); // what did not take its farewell in time
+        }
+        return remote.size();
+    }
+
+    /** The open connections, for the admin page and the metrics: a snapshot, any thread. */
+    public List<Subscriber> connections() {
+        return List.copyOf(connections);
+    }
+
+    /** The channels with subscribers on this node, each with their number; a snapshot, any thread. */
+    public java.util.Map<String, Integer> channelSubscribers() {
+        return hub.counts();
     }
 
     /** Closes every connection ({@link Disconnect#SHUTDOWN}) and stops the fan-out threads. */
     @PreDestroy
     public void stop() {
+        drain(config.ops().drainTimeout());
         timer.shutdownNow();
         try {
             timer.awaitTermination(5, TimeUnit.SECONDS);

@@ -13,6 +13,12 @@ public record Disconnect(int code, String reason) {
     /** The application is stopping or being undeployed. */
     public static final Disconnect SHUTDOWN = new Disconnect(1001, "server shutting down");
     /**
+     * This node is draining (a rolling restart, an undeploy, {@code POST {ctx}/admin/drain}): reconnect at once,
+     * without backoff, and resume; another node will take the connection (docs/protocol.md, section 9). SSE streams
+     * end with {@code event: herald-reconnect}, long-polls answer {@code "reconnect":true}.
+     */
+    public static final Disconnect RESTART = new Disconnect(1012, "service restart");
+    /**
      * The subscriber could not keep up: its bounded queue filled. 1013 is "try again later": reconnect and resume
      * from the last offset seen.
      */

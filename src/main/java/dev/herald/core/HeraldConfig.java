@@ -37,6 +37,7 @@ import java.util.function.Function;
  * @param namespaces      the declared channel namespaces by name ({@code herald.namespaces}, each set by
  *                        {@code herald.ns.<name>.*}; default none)
  * @param security        authentication, capabilities, origins and limits (docs/security.md)
+ * @param ops             metrics, health, drain and the admin page (README, "Operate")
  */
 public record HeraldConfig(
         int historySize,
@@ -58,7 +59,8 @@ public record HeraldConfig(
         Duration redisStartupWait,
         Duration idempotencyWindow,
         java.util.Map<String, Namespace> namespaces,
-        SecuritySettings security) {
+        SecuritySettings security,
+        OpsSettings ops) {
 
     /** The smallest {@code herald.memory.max-bytes} accepted: 64 KiB. */
     public static final long MIN_MEMORY_BYTES = 64 * 1024;
@@ -98,6 +100,7 @@ public record HeraldConfig(
         }
         require(redisStartupWait != null && !redisStartupWait.isNegative(), "herald.redis.startup-wait must be >= 0");
         require(security != null, "security settings missing");
+        require(ops != null, "ops settings missing");
     }
 
     /** {@code herald.engine} for the single-node in-memory engine (the default). */
@@ -133,7 +136,8 @@ public record HeraldConfig(
                 r.duration("herald.redis.startup-wait", Duration.ZERO),
                 r.duration("herald.idempotency.window", Duration.ofMinutes(2)),
                 namespaces(r),
-                SecuritySettings.from(r));
+                SecuritySettings.from(r),
+                OpsSettings.from(r));
     }
 
     /** The namespace of this channel ({@link Namespace#of}), if it is declared; else null (the global settings). */
@@ -326,6 +330,9 @@ public record HeraldConfig(
                 String s = v.toLowerCase(Locale.ROOT);
                 if (s.startsWith("pt") || s.startsWith("p")) {
                     return Duration.parse(v.toUpperCase(Locale.ROOT));
+                }
+                if (s.chars().allMatch(Character::isDigit)) {
+                    return Duration.ofMillis(Long.parseLong(s)); // a bare number (0 included) is ms
                 }
                 if (s.endsWith("ms")) {
                     return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));

@@ -95,6 +95,12 @@ final class Hub implements Broker.Listener {
         return byLane == null ? 0 : total(byLane);
     }
 
+    java.util.Map<String, Integer> counts() {
+        java.util.Map<String, Integer> counts = new java.util.HashMap<>();
+        channels.forEach((channel, byLane) -> counts.put(channel, total(byLane)));
+        return counts;
+    }
+
     int channelCount() {
         return channels.size();
     }

@@ -10,6 +10,11 @@ public final class Names {
     private static final Pattern CHANNEL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}");
     /** Event names the server itself uses on SSE streams; publishers may not take them. */
     public static final String RESERVED_EVENT_PREFIX = "herald-";
+    /**
+     * Channels reserved for Herald itself ({@code herald:admin}, the admin page's live feed): only application code
+     * publishes there, and only callers {@link Bus#systemReaders} lets in read them (docs/protocol.md, section 1).
+     */
+    public static final String SYSTEM_PREFIX = "herald:";
     public static final String DEFAULT_EVENT = "message";
     public static final int MAX_EVENT_LENGTH = 64;
 

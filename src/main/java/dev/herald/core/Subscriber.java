@@ -45,6 +45,14 @@ public final class Subscriber {
     private final Executor executor;
     private final int queueLimit;
     private final Consumer<Subscriber> onClose;
+    private final Probe probe;
+    /** When it was registered, by {@link System#nanoTime}. */
+    private final long opened = System.nanoTime();
+    /** The batch being written, for the {@link Probe} once the write completes; only the drain and its callback. */
+    private volatile List<Outbound> inFlight;
+    /** The transport's last item before a graceful close ({@link #closeGracefully}), and the reason to close with. */
+    private volatile Outbound farewell;
+    private volatile Disconnect farewellReason;
     private final Map<String, ChannelState> channels = new ConcurrentHashMap<>();
     /** {@link Outbound} items, and {@link Pending} places of channels whose envelopes are held per key. */
     private final ConcurrentLinkedQueue<Object> queue = new ConcurrentLinkedQueue<>();
@@ -65,7 +73,14 @@ public final class Subscriber {
         @Override
         public void succeeded() {
             lastActive = System.nanoTime();
+            List<Outbound> batch = inFlight;
+            inFlight = null;
+            boolean last = batch != null && report(batch);
             writing = false;
+            if (last) {
+                close(farewellReason);
+                return;
+            }
             if (wip.getAndIncrement() == 0) {
                 drain();
             }
@@ -80,13 +95,66 @@ public final class Subscriber {
     };
 
     Subscriber(long id, Caller caller, Transport transport, Executor executor, int queueLimit,
-               Consumer<Subscriber> onClose) {
+               Consumer<Subscriber> onClose, Probe probe) {
         this.id = id;
         this.caller = caller;
         this.transport = transport;
         this.executor = executor;
         this.queueLimit = queueLimit;
         this.onClose = onClose;
+        this.probe = probe;
+    }
+
+    /** Tells the probe of the envelopes of a written batch; true if the batch held the farewell. */
+    private boolean report(List<Outbound> batch) {
+        Outbound last = farewell;
+        boolean found = false;
+        long now = System.currentTimeMillis();
+        String name = transport.name();
+        for (Outbound item : batch) {
+            if (item instanceof Envelope e) {
+                try {
+                    probe.delivered(name, e, now - e.ts());
+                } catch (RuntimeException ex) {
+                    LOG.log(System.Logger.Level.DEBUG, () -> "probe failed: " + ex);
+                }
+            } else if (last != null && item == last) {
+                found = true;
+            }
+        }
+        return found;
+    }
+
+    /** The transport's name ({@link Transport#name()}): {@code ws}, {@code sse}, {@code poll}, {@code java}. */
+    public String transportName() {
+        return transport.name();
+    }
+
+    /** Nanoseconds since the connection was registered. */
+    public long openNanos() {
+        return System.nanoTime() - opened;
+    }
+
+    Transport transport() {
+        return transport;
+    }
+
+    /**
+     * Ends the connection the way a draining node does: the transport's {@link Transport#farewell farewell} for
+     * {@code reason} (SSE: {@code event: herald-reconnect}) is queued after what is already queued, and the connection
+     * is closed with {@code reason} once it has been written; a transport without one is closed at once. Any thread.
+     */
+    public void closeGracefully(Disconnect reason) {
+        Outbound last = transport.farewell(reason);
+        if (last == null || closed.get()) {
+            close(reason);
+            return;
+        }
+        farewellReason = reason;
+        farewell = last;
+        if (!send(last)) {
+            close(reason);
+        }
     }
 
     long id() {
@@ -399,6 +467,7 @@ public final class Subscriber {
                         continue; // only places of channels left meanwhile: poll again
                     }
                     writeStarted = System.nanoTime();
+                    inFlight = batch;
                     writing = true;
                     try {
                         transport.write(batch, written);

@@ -26,6 +26,16 @@ public interface Transport {
     /** Closes the connection, telling the peer why where the wire allows it. */
     void close(Disconnect reason);
 
-    /** A short name for logs and stats: {@code ws}, {@code sse}, {@code java}. */
+    /**
+     * The last item to write before closing with {@code reason} when the server ends the connection gracefully
+     * ({@link Subscriber#closeGracefully}, a draining node), or null to close at once. SSE answers its
+     * {@code event: herald-reconnect} for {@link Disconnect#RESTART}; WebSocket and long-poll say it in the close
+     * itself (close code 1012, {@code "reconnect":true}). Called once, from any thread.
+     */
+    default Outbound farewell(Disconnect reason) {
+        return null;
+    }
+
+    /** A short name for logs and stats: {@code ws}, {@code sse}, {@code poll}, {@code java}. */
     String name();
 }

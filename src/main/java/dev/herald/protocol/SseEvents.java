@@ -129,6 +129,12 @@ public final class SseEvents {
     }
 
     /**
+     * {@code event: herald-reconnect} with {@code data: {"reason":"service restart"}}: this node is draining and the
+     * stream ends after it; reconnect at once (no backoff) and resume with the last id (docs/protocol.md, section 9).
+     */
+    public static final String RECONNECT = "event: herald-reconnect\ndata: {\"reason\":\"service restart\"}\n\n";
+
+    /**
      * {@code event: herald-error} with the error body {@code {"code":…,"message":…}}: the stream ends after it
      * (docs/protocol.md, section 6; sent when the stream's token expires).
      */

@@ -13,7 +13,9 @@ import java.util.HexFormat;
 import java.util.Map;
 
 /**
- * {@code {path}/herald.js} and {@code {path}/herald.d.ts}: the browser client and its types, read once from
+ * {@code {path}/herald.js} and {@code {path}/herald.d.ts}: the browser client and its types, with the modules
+ * herald.js imports ({@code herald-share.js}, cross-tab sharing) or starts ({@code herald-worker.js}, the
+ * SharedWorker that holds the connection the tabs share, which must come from the same origin as the page), read once from
  * {@code META-INF/herald/} on Herald's class path (the library jar, or {@code WEB-INF/classes} of the WARs). herald.js
  * takes its base URL from where it was loaded, so a page that imports {@code {ctx}{path}/herald.js} talks to this
  * Herald with no setting. Answers with an ETag and {@code Cache-Control: no-cache} (a browser revalidates, and gets
@@ -23,6 +25,8 @@ public class ClientScriptServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
     private static final Map<String, String> TYPES = Map.of(
             "herald.js", "text/javascript; charset=utf-8",
+            "herald-share.js", "text/javascript; charset=utf-8",
+            "herald-worker.js", "text/javascript; charset=utf-8",
             "herald.d.ts", "text/plain; charset=utf-8");
 
     private transient Map<String, Script> scripts;

@@ -1,5 +1,10 @@
 package dev.herald.web;
 
+import dev.herald.ops.AdminServlet;
+import dev.herald.ops.DrainFilter;
+import dev.herald.ops.HealthServlet;
+import dev.herald.ops.MetricsServlet;
+import dev.herald.ops.OpsLifecycle;
 import dev.herald.transport.CorsFilter;
 import dev.herald.transport.UpgradeRequests;
 import dev.herald.transport.http.ChannelsServlet;
@@ -19,9 +24,13 @@ import java.util.Set;
  * <ul>
  *   <li>{@code {path}/api/*}: {@link ChannelsServlet} (publish, history, stats);</li>
  *   <li>{@code {path}/sse} and {@code {path}/poll}: {@link SseServlet} and {@link PollServlet}, async;</li>
- *   <li>{@code {path}/herald.js} and {@code {path}/herald.d.ts}: {@link ClientScriptServlet};</li>
+ *   <li>{@code {path}/herald.js}, its modules {@code herald-share.js} and {@code herald-worker.js} (cross-tab
+ *   sharing, docs/client.md) and {@code {path}/herald.d.ts}: {@link ClientScriptServlet};</li>
  *   <li>{@link CorsFilter} in front of the HTTP entries (and the demos' {@code {path}/demo/*} token endpoint), and
  *   {@link UpgradeRequests}, which keeps a WebSocket handshake's peer address for the endpoint;</li>
+ *   <li>{@code {path}/metrics}, {@code {path}/health/*}, {@code {path}/admin/*}: the operations endpoints
+ *   ({@code dev.herald.ops}: {@link MetricsServlet}, {@link HealthServlet}, {@link AdminServlet}), the
+ *   {@link DrainFilter} in front of the client endpoints, and {@link OpsLifecycle};</li>
  *   <li>{@code {path}/ws}: the WebSocket endpoint, added by {@link WebSocketRegistration} when the context starts
  *   (and {@link HandshakeRefusedServlet} for requests there that are not upgraded)
  *   (containers run initializers in any order, so the WebSocket container may not exist yet here).</li>
@@ -44,8 +53,16 @@ public class HeraldInitializer implements ServletContainerInitializer {
         add(context, "herald-sse", SseServlet.class, true, mount.at("/sse"));
         add(context, "herald-poll", PollServlet.class, true, mount.at("/poll"));
         add(context, "herald-client", ClientScriptServlet.class, false, mount.at("/herald.js"),
-                mount.at("/herald.d.ts"));
+                mount.at("/herald.d.ts"), mount.at("/herald-share.js"), mount.at("/herald-worker.js"));
         add(context, "herald-ws-refused", HandshakeRefusedServlet.class, false, mount.at("/ws"));
+        add(context, "herald-metrics", MetricsServlet.class, false, mount.at("/metrics"));
+        add(context, "herald-health", HealthServlet.class, false, mount.at("/health/*"));
+        add(context, "herald-admin", AdminServlet.class, false, mount.at("/admin/*"));
+        FilterRegistration.Dynamic drain = context.addFilter("herald-drain", DrainFilter.class);
+        drain.setAsyncSupported(true);
+        drain.addMappingForUrlPatterns(null, false, mount.at("/sse"), mount.at("/poll"), mount.at("/api/*"),
+                mount.at("/ws"), mount.at("/demo/*"));
+        context.addListener(OpsLifecycle.class);
         context.addListener(UpgradeRequests.class);
         FilterRegistration.Dynamic cors = context.addFilter("herald-cors", CorsFilter.class);
         cors.setAsyncSupported(true);
@@ -54,7 +71,7 @@ public class HeraldInitializer implements ServletContainerInitializer {
         context.addListener(WebSocketBatching.class);
         context.addListener(new WebSocketRegistration(mount));
         LOG.log(System.Logger.Level.INFO, () -> "Herald mounted at " + context.getContextPath() + mount.path()
-                + "/ (api, sse, poll, ws, herald.js)");
+                + "/ (api, sse, poll, ws, herald.js, metrics, health, admin)");
     }
 
     private static boolean add(ServletContext context, String name, Class<? extends HttpServlet> servlet,

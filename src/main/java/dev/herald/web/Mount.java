@@ -7,7 +7,8 @@ import java.util.regex.Pattern;
 
 /**
  * Where Herald's endpoints live inside the application's context: {@code {ctx}{path}/ws}, {@code /sse},
- * {@code /poll}, {@code /api/*}, {@code /herald.js} and {@code /herald.d.ts}.
+ * {@code /poll}, {@code /api/*}, {@code /herald.js} (with its modules {@code /herald-share.js} and
+ * {@code /herald-worker.js}) and {@code /herald.d.ts}.
  *
  * <p>{@value #KEY} is read once at start-up, first of: the system property {@value #KEY} (or the environment variable
  * {@code HERALD_PATH}), the context-param {@value #KEY} of the application's {@code web.xml}, the default

@@ -33,12 +33,16 @@ import org.eclipse.jetty.websocket.client.WebSocketClient;
  *       counted from each message's scheduled send time, so a stall is not hidden by the publisher waiting.</li>
  * </ul>
  * Publishes are HTTP POSTs of {@link Payload#json}. Not thread-safe: one phase at a time.
+ *
+ * <p>Given several targets (Herald nodes sharing one Redis, all of one transport), subscriber {@code i} connects to
+ * target {@code i % targets} and message {@code seq} is published on target {@code seq % targets}: subscribers and
+ * publishers spread evenly over the nodes.
  */
 public final class LoadGenerator implements AutoCloseable {
     /** Connections per loopback source address. */
     public static final int PER_ADDRESS = 4000;
     private static final long QUIET_NANOS = TimeUnit.SECONDS.toNanos(5);
-    private final Target target;
+    private final List<Target> targets;
     private final QueuedThreadPool pool;
     private final ScheduledExecutorScheduler scheduler;
     private final ArrayByteBufferPool buffers = new ArrayByteBufferPool();
@@ -66,7 +70,15 @@ public final class LoadGenerator implements AutoCloseable {
     }
 
     public LoadGenerator(Target target) throws Exception {
-        this.target = target;
+        this(List.of(target));
+    }
+
+    /** Subscribers and publishes spread over {@code targets} (one transport), round robin. */
+    public LoadGenerator(List<Target> targets) throws Exception {
+        if (targets.isEmpty() || targets.stream().map(Target::transport).distinct().count() != 1) {
+            throw new IllegalArgumentException("targets of one transport, at least one: " + targets);
+        }
+        this.targets = List.copyOf(targets);
         pool = new QueuedThreadPool(Math.max(16, 4 * Runtime.getRuntime().availableProcessors()), 4);
         pool.setName("bench");
         pool.setDaemon(true);
@@ -103,7 +115,7 @@ public final class LoadGenerator implements AutoCloseable {
             HttpClient http = httpClient("127.0.0." + (1 + i));
             http.start();
             clients.add(http);
-            if (target.transport().equals("ws")) {
+            if (transport().equals("ws")) {
                 WebSocketClient ws = new WebSocketClient(http);
                 ws.setIdleTimeout(Duration.ZERO);
                 ws.setMaxTextMessageSize(1 << 20);
@@ -122,13 +134,19 @@ public final class LoadGenerator implements AutoCloseable {
             all.add(c.ready);
         }
         int failed = 0;
+        Throwable firstFailure = null;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60); // for all together, not 60 s each
         for (int i = 0; i < all.size(); i++) {
             try {
-                all.get(i).get(60, TimeUnit.SECONDS);
+                all.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
                 Connection c = connections.get(connections.size() - n + i);
                 times.recordValue(Math.max(0, (c.readyAt - c.startedAt) / 1000));
             } catch (java.util.concurrent.ExecutionException | TimeoutException e) {
                 failed++;
+                if (firstFailure == null) {
+                    firstFailure = e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e;
+                    System.out.println("  first subscriber failure: " + firstFailure);
+                }
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
@@ -136,9 +154,14 @@ public final class LoadGenerator implements AutoCloseable {
                 times.getValueAtPercentile(99) / 1000.0);
     }
 
+    private String transport() {
+        return targets.get(0).transport();
+    }
+
     private Connection open(int address) throws Exception {
         Runnable onError = errors::increment;
         Connection c;
+        Target target = targets.get(connections.size() % targets.size());
         if (target.transport().equals("ws")) {
             WsConnection ws = new WsConnection(target.dialect(), () -> phase, onError);
             c = ws;
@@ -225,7 +248,7 @@ public final class LoadGenerator implements AutoCloseable {
     }
 
     private void publish(Phase p, long seq, long due) {
-        publisher.newRequest(target.publish()).method(HttpMethod.POST)
+        publisher.newRequest(targets.get((int) (seq % targets.size())).publish()).method(HttpMethod.POST)
                 .idleTimeout(2, TimeUnit.MINUTES) // a backlogged peer may answer late; the message still counts
                 .body(new StringRequestContent("application/json", Payload.json(seq, due)))
                 .send(result -> {

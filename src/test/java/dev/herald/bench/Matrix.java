@@ -174,18 +174,7 @@ public final class Matrix {
         }
         boolean jvm = name.equals("herald");
         if (jvm) {
-            cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            for (String flag : opts.get("herald-jvm").split(" ")) {
-                if (!flag.isBlank()) {
-                    cmd.add(flag);
-                }
-            }
-            // a bench, not a deployment: anonymous publishing everywhere, and no per-client limit, since every load
-            // client comes from one loopback address (docs/security.md); the peers have no such checks either
-            cmd.addAll(List.of("-Dherald.ticker=false", "-Dherald.anonymous={\"*\":[\"*\"]}",
-                    "-Dherald.limits.connections-per-address=1000000", "-Dherald.limits.publish-rate=1000000",
-                    "-Dherald.limits.publish-burst=1000000", "-jar", opts.get("jar"), "--port", "0", "--host",
-                    "127.0.0.1"));
+            cmd.addAll(heraldCommand(opts.get("herald-jvm"), opts.get("jar"), List.of()));
         } else {
             String script = switch (name) {
                 case "ws" -> "ws-server.js";
@@ -198,8 +187,30 @@ public final class Matrix {
         return ServerProcess.start(cmd, jvm, logs.resolve(logName + ".log"));
     }
 
+    /**
+     * The java command line of a Herald node under load: the standalone runner {@code jar} on a free loopback port
+     * with the JVM flags {@code jvmFlags} (space-separated) and the settings {@code extra} ({@code -Dherald.…}).
+     */
+    static List<String> heraldCommand(String jvmFlags, String jar, List<String> extra) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        for (String flag : jvmFlags.split(" ")) {
+            if (!flag.isBlank()) {
+                cmd.add(flag);
+            }
+        }
+        // a bench, not a deployment: anonymous publishing everywhere, and no per-client limit, since every load
+        // client comes from one loopback address (docs/security.md); the peers have no such checks either
+        cmd.addAll(List.of("-Dherald.ticker=false", "-Dherald.anonymous={\"*\":[\"*\"]}",
+                "-Dherald.limits.connections-per-address=1000000", "-Dherald.limits.publish-rate=1000000",
+                "-Dherald.limits.publish-burst=1000000"));
+        cmd.addAll(extra);
+        cmd.addAll(List.of("-jar", jar, "--port", "0", "--host", "127.0.0.1"));
+        return cmd;
+    }
+
     /** The run whose {@code metric} is the median of the repeats (the noisy machine's outliers left out). */
-    private static Row median(List<Row> runs, java.util.function.ToDoubleFunction<Row> metric) {
+    static Row median(List<Row> runs, java.util.function.ToDoubleFunction<Row> metric) {
         List<Row> sorted = new ArrayList<>(runs);
         sorted.sort(java.util.Comparator.comparingDouble(metric));
         return sorted.get(sorted.size() / 2);

@@ -36,6 +36,8 @@ public final class WsConnection extends Connection implements Session.Listener.A
             message(text);
         } else if (text.contains("\"subscribed\"")) {
             subscribed();
+        } else if (text.contains("\"type\":\"error\"")) {
+            failed(new IOException("subscribe refused: " + text)); // e.g. unavailable: the engine did not answer
         }
     }
 

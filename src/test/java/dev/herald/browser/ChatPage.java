@@ -15,14 +15,21 @@ final class ChatPage {
     private final Chromium browser;
     private final ConnectionPill pill;
 
-    private ChatPage(Chromium browser) {
+    /** The chat the browser shows now (in the tab it is switched to). */
+    ChatPage(Chromium browser) {
         this.browser = browser;
         this.pill = new ConnectionPill(browser, "chat");
     }
 
     /** Opens {@code room} as {@code nick}; {@code transport} forces one ({@code ws}, {@code sse}, {@code poll}) or null. */
     static ChatPage open(Chromium browser, URI base, String room, String nick, String transport) {
-        String query = "chat.html?room=" + enc(room) + "&nick=" + enc(nick) + (transport == null ? "" : "&transport=" + transport);
+        return open(browser, base, room, nick, transport, null);
+    }
+
+    /** As above; {@code share} ({@code false}, {@code worker}, {@code leader}) or null for the page's default. */
+    static ChatPage open(Chromium browser, URI base, String room, String nick, String transport, String share) {
+        String query = "chat.html?room=" + enc(room) + "&nick=" + enc(nick) + (transport == null ? "" : "&transport=" + transport)
+                + (share == null ? "" : "&share=" + share);
         browser.open(base.resolve(query));
         return new ChatPage(browser);
     }

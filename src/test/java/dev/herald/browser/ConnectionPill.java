@@ -25,6 +25,11 @@ final class ConnectionPill {
         return (String) browser.js("return document.getElementById('conn').dataset.transport");
     }
 
+    /** {@code worker} or {@code leader} when the tab uses a connection shared with other tabs, else empty. */
+    String shared() {
+        return (String) browser.js("return document.getElementById('conn').dataset.shared");
+    }
+
     /** Waits until the page is open over {@code transport} (any, when null). */
     void awaitOpen(String transport) {
         Awaitility.await(page + " open over " + transport).atMost(Chromium.WAIT)

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
  *
  * <p>The page is the landing page of the shared Herald, through a {@link HostileProxy} of the test's own, with
  * herald.js imported by the test: {@code openTimeout} 2 s and {@code upgradeInterval} 3 s keep the test short. The
- * channel is outside {@code secure:*}, open to anonymous clients under the test security settings.
+ * channel is outside {@code secure:*}, open to anonymous clients under the test security settings. The page's
+ * connection is its own ({@code share: false}): the test reads its outbox.
  */
 class FallbackUpgradeBrowserIT {
     private static final String PAGE = """
@@ -30,7 +31,7 @@ class FallbackUpgradeBrowserIT {
             window.__offsets = []; window.__states = []; window.__acks = []; window.__errors = [];
             import('./herald.js').then(({ Herald }) => {
               const herald = window.__herald = Herald.connect({ openTimeout: 2000, upgradeInterval: 3000,
-                                                                publishTimeout: 60000 });
+                                                                publishTimeout: 60000, share: false });
               herald.on('state', e => window.__states.push(e.state + '/' + e.transport));
               herald.subscribe(channel, m => window.__offsets.push(m.offset), { since: 0 });
               let n = 0;

@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The stock ticker demo in a real browser: one EventSource carries all ten symbols (docs/client.md, "SSE") and the
- * table follows the demo feed of StockTicker live.
+ * table follows the demo feed of StockTicker live. The tab has a connection of its own ({@code share=false}), so that
+ * the EventSource is the page's, where the test counts it; SharedTabsBrowserIT has the shared one.
  */
 class TickerBrowserIT {
     private static final List<String> SYMBOLS =
@@ -19,7 +20,7 @@ class TickerBrowserIT {
     void theTickerUpdatesItsTableLiveOverOneEventSourceForAllSymbols() {
         try (Chromium browser = Chromium.start(1280, 900)) {
             browser.beforeEachPage(TickerPage.COUNT_EVENT_SOURCES);
-            TickerPage ticker = TickerPage.open(browser, HeraldTarget.base(), null);
+            TickerPage ticker = TickerPage.open(browser, HeraldTarget.base(), null, "false");
             ticker.pill().awaitOpen("sse");
             Awaitility.await("every symbol priced").atMost(Chromium.WAIT)
                     .until(() -> SYMBOLS.stream().noneMatch(s -> ticker.price(s).equals("—")));

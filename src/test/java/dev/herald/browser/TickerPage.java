@@ -14,14 +14,24 @@ final class TickerPage {
     private final Chromium browser;
     private final ConnectionPill pill;
 
-    private TickerPage(Chromium browser) {
+    /** The ticker the browser shows now (in the tab it is switched to). */
+    TickerPage(Chromium browser) {
         this.browser = browser;
         this.pill = new ConnectionPill(browser, "ticker");
     }
 
     /** Opens the ticker; {@code transport} forces one ({@code sse}, {@code poll}) or null for the page's default. */
     static TickerPage open(Chromium browser, URI base, String transport) {
-        browser.open(base.resolve("ticker.html" + (transport == null ? "" : "?transport=" + transport)));
+        return open(browser, base, transport, null);
+    }
+
+    /**
+     * Opens the ticker; {@code share} ({@code false}, {@code worker}, {@code leader}) says how the tab shares its
+     * connection with the browser's other tabs (issue 16), null for the page's default (shared).
+     */
+    static TickerPage open(Chromium browser, URI base, String transport, String share) {
+        String query = (transport == null ? "" : "&transport=" + transport) + (share == null ? "" : "&share=" + share);
+        browser.open(base.resolve("ticker.html" + (query.isEmpty() ? "" : "?" + query.substring(1))));
         return new TickerPage(browser);
     }
 

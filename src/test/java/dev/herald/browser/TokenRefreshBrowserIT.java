@@ -23,8 +23,9 @@ class TokenRefreshBrowserIT {
              Chromium ada = Chromium.start(); Chromium linus = Chromium.start()) {
             server.start("herald.ticker=false", "herald.jwt.clock-skew=0s", "herald.demo.token-ttl=7s");
             String room = "refresh-" + Long.toString(System.nanoTime(), 36);
-            ChatPage overWs = ChatPage.open(ada, server.base(), room, "ada", "ws");
-            ChatPage overSse = ChatPage.open(linus, server.base(), room, "linus", "sse");
+            // connections of the pages' own (share=false): the test reads herald.js's token where the page holds it
+            ChatPage overWs = ChatPage.open(ada, server.base(), room, "ada", "ws", "false");
+            ChatPage overSse = ChatPage.open(linus, server.base(), room, "linus", "sse", "false");
             overWs.pill().awaitOpen("ws");
             overSse.pill().awaitOpen("sse");
             for (ChatPage page : List.of(overWs, overSse)) {

@@ -134,6 +134,8 @@ class LibraryIT {
         assertThat(Http.send(HttpRequest.newBuilder(app.resolve("herald/herald.js")).header("If-None-Match", etag)
                 .build()).statusCode()).as("revalidated").isEqualTo(304);
         assertThat(get("herald/herald.d.ts").statusCode()).isEqualTo(200);
+        assertThat(get("herald/herald-share.js").statusCode()).as("herald.js imports it").isEqualTo(200);
+        assertThat(get("herald/herald-worker.js").statusCode()).as("herald.js starts it").isEqualTo(200);
 
         assertThat(get("herald.js").statusCode()).isEqualTo(404);
         assertThat(get("sse?channel=x").statusCode()).isEqualTo(404);

@@ -42,6 +42,11 @@ class DemoPagesIT {
         assertThat(js.headers().firstValue("Content-Type").orElse("")).contains("javascript");
         assertThat(js.body()).contains("export");
         assertThat(Http.get("herald.d.ts").statusCode()).isEqualTo(200);
+        for (String module : new String[] {"herald-share.js", "herald-worker.js"}) { // issue 16: cross-tab sharing
+            HttpResponse<String> m = Http.get(module);
+            assertThat(m.statusCode()).as(module).isEqualTo(200);
+            assertThat(m.headers().firstValue("Content-Type").orElse("")).as(module).contains("javascript");
+        }
         for (String script : new String[] {"ticker.js", "chat.js"}) {
             Matcher m = IMPORT.matcher(Http.get(script).body());
             assertThat(m.find()).as(script + " imports herald.js relatively").isTrue();

@@ -137,14 +137,6 @@ public final class Nginx implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        try (var files = Files.walk(prefix)) {
-            List<Path> all = new ArrayList<>(files.toList());
-            java.util.Collections.reverse(all);
-            for (Path p : all) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            // a temp directory left behind is harmless
-        }
+        TempDirs.delete(prefix);
     }
 }

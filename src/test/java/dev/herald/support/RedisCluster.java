@@ -190,17 +190,6 @@ public final class RedisCluster implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        if (dir == null) {
-            return;
-        }
-        try (var files = Files.walk(dir)) {
-            List<Path> all = new ArrayList<>(files.toList());
-            java.util.Collections.reverse(all);
-            for (Path p : all) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            // a temp directory left behind is harmless
-        }
+        TempDirs.delete(dir);
     }
 }

@@ -177,15 +177,7 @@ public final class RedisServer implements AutoCloseable {
     @Override
     public void close() {
         stop();
-        try (var files = Files.walk(dir)) {
-            List<Path> all = new ArrayList<>(files.toList());
-            java.util.Collections.reverse(all);
-            for (Path p : all) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            // a temp directory left behind is harmless
-        }
+        TempDirs.delete(dir);
     }
 
     static String executable() {

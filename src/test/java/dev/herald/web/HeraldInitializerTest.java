@@ -31,15 +31,22 @@ class HeraldInitializerTest {
                 "herald-api", List.of("/herald/api/*"),
                 "herald-sse", List.of("/herald/sse"),
                 "herald-poll", List.of("/herald/poll"),
-                "herald-client", List.of("/herald/herald.js", "/herald/herald.d.ts"),
-                "herald-ws-refused", List.of("/herald/ws")));
+                "herald-client", List.of("/herald/herald.js", "/herald/herald.d.ts", "/herald/herald-share.js",
+                        "/herald/herald-worker.js"),
+                "herald-ws-refused", List.of("/herald/ws"),
+                "herald-metrics", List.of("/herald/metrics"),
+                "herald-health", List.of("/herald/health/*"),
+                "herald-admin", List.of("/herald/admin/*")));
         assertThat(app.filters).containsEntry("herald-cors",
                 List.of("/herald/sse", "/herald/poll", "/herald/api/*", "/herald/demo/*"));
+        assertThat(app.filters).containsEntry("herald-drain",
+                List.of("/herald/sse", "/herald/poll", "/herald/api/*", "/herald/ws", "/herald/demo/*"));
         assertThat(app.classes).containsEntry("herald-api", ChannelsServlet.class)
                 .containsEntry("herald-sse", SseServlet.class).containsEntry("herald-poll", PollServlet.class);
         assertThat(app.async).containsEntry("herald-sse", true).containsEntry("herald-poll", true)
                 .containsEntry("herald-api", false);
-        assertThat(app.listeners).hasSize(3).anySatisfy(l -> assertThat(l).isEqualTo(WebSocketBatching.class))
+        assertThat(app.listeners).hasSize(4).anySatisfy(l -> assertThat(l).isEqualTo(WebSocketBatching.class))
+                .anySatisfy(l -> assertThat(l).isEqualTo(dev.herald.ops.OpsLifecycle.class))
                 .anySatisfy(l -> assertThat(l).isEqualTo(UpgradeRequests.class))
                 .anySatisfy(l -> assertThat(l).isInstanceOf(WebSocketRegistration.class));
     }
@@ -51,7 +58,8 @@ class HeraldInitializerTest {
 
         assertThat(app.mappings.get("herald-api")).containsExactly("/api/*");
         assertThat(app.mappings.get("herald-sse")).containsExactly("/sse");
-        assertThat(app.mappings.get("herald-client")).containsExactly("/herald.js", "/herald.d.ts");
+        assertThat(app.mappings.get("herald-client")).containsExactly("/herald.js", "/herald.d.ts", "/herald-share.js",
+                "/herald-worker.js");
     }
 
     @Test
@@ -67,7 +75,7 @@ class HeraldInitializerTest {
         RecordingContext app = new RecordingContext(null, Set.of());
         new HeraldInitializer().onStartup(Set.of(), app.context());
         new HeraldInitializer().onStartup(Set.of(), app.context());
-        assertThat(app.listeners).hasSize(3);
+        assertThat(app.listeners).hasSize(4);
         assertThat(app.mappings.get("herald-api")).containsExactly("/herald/api/*");
     }
 

@@ -23,6 +23,7 @@ import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code GET {ctx}/poll?channel=A&channel=B[&since=<token>]}: long-polling, for networks whose proxies buffer event
@@ -75,11 +76,17 @@ public class PollServlet extends HttpServlet {
         async.setTimeout(timeout);
         PollTransport transport = new PollTransport(async, since != null);
         async.addListener(transport);
-        Subscriber subscriber = bus.connect(caller, transport);
+        // set before connecting: a draining node answers (and so releases the permit) from inside connect
+        AtomicReference<Subscriber> connected = new AtomicReference<>();
         transport.onAnswered(() -> {
-            subscriber.close(Disconnect.NORMAL);
+            Subscriber s = connected.get();
+            if (s != null) {
+                s.close(Disconnect.NORMAL);
+            }
             permit.close();
         });
+        Subscriber subscriber = bus.connect(caller, transport);
+        connected.set(subscriber);
         try {
             for (String channel : channels) {
                 StreamPosition from = since == null ? null : since.get(channel);

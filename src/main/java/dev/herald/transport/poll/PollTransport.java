@@ -66,6 +66,8 @@ final class PollTransport implements Transport, AsyncListener {
     private boolean full;
     /** The answer's JSON once decided; null while collecting; empty when refused or failed (nothing to write). */
     private String answer;
+    /** Closed by a draining node: the answer says {@code "reconnect":true} (docs/protocol.md, section 9). */
+    private boolean reconnect;
 
     PollTransport(AsyncContext async, boolean hold) {
         this.async = async;
@@ -135,8 +137,8 @@ final class PollTransport implements Transport, AsyncListener {
         }
         StringBuilder b = new StringBuilder(messages.length() + gaps.length() + 96).append("{\"cursor\":");
         JsonText.string(b, cursor.token());
-        answer = b.append(",\"messages\":[").append(messages).append("],\"gaps\":[").append(gaps).append("]}")
-                .toString();
+        answer = b.append(",\"messages\":[").append(messages).append("],\"gaps\":[").append(gaps).append("]")
+                .append(reconnect ? ",\"reconnect\":true}" : "}").toString();
         return true;
     }
 
@@ -197,6 +199,11 @@ final class PollTransport implements Transport, AsyncListener {
     /** The subscriber was closed by Herald (shutdown, too slow): answer what is collected. */
     @Override
     public void close(Disconnect reason) {
+        if (reason.equals(Disconnect.RESTART)) {
+            synchronized (this) {
+                reconnect = true;
+            }
+        }
         if (decideNow()) {
             answerLater();
         }

@@ -80,6 +80,9 @@ public class SseServlet extends HttpServlet {
 
     @Override
     public void destroy() {
+        // the application stops (undeploy): streams end with herald-reconnect first, as on any drain; the Bus may
+        // be destroyed after the servlets, so this is the first chance
+        bus.drain(bus.config().ops().drainTimeout());
         heartbeat.shutdownNow();
         try {
             heartbeat.awaitTermination(5, TimeUnit.SECONDS);

@@ -262,6 +262,12 @@ final class SseTransport implements Transport, WriteListener {
         HttpIo.complete(async);
     }
 
+    /** A draining node's stream ends with {@code event: herald-reconnect} (docs/protocol.md, section 9). */
+    @Override
+    public Outbound farewell(Disconnect reason) {
+        return reason.equals(Disconnect.RESTART) ? new Frame(SseEvents.RECONNECT) : null;
+    }
+
     @Override
     public String name() {
         return "sse";

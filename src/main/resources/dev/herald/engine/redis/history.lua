@@ -10,16 +10,10 @@
 -- ARGV[7]  the offset the calling node last delivered in that epoch (0 if none)
 -- ARGV[8]  "<ts>:<bytes of data>" of that envelope ("" if none)
 -- Returns {epoch, latest, earliest (-1 if none), {envelope JSON, ...}}.
-local epoch = redis.call('HGET', KEYS[1], 'epoch')
-if lost_writes(epoch, ARGV[6], ARGV[7], ARGV[8]) then
-  -- Redis went back behind what a node delivered: a new epoch, as publish.lua does
-  epoch = false
-end
+local epoch = current_epoch(ARGV[6], ARGV[7], ARGV[8])
 if not epoch then
   -- fix the epoch now, so that a subscriber told this epoch sees the first publish in the same one
-  epoch = ARGV[1]
-  redis.call('DEL', KEYS[2])
-  redis.call('HSET', KEYS[1], 'epoch', epoch, 'offset', 0)
+  epoch = start_epoch(ARGV[1])
   redis.call('PEXPIRE', KEYS[1], ARGV[5])
   return {epoch, 0, -1, {}}
 end

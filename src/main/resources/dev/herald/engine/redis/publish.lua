@@ -17,17 +17,8 @@ if KEYS[3] then
   local first = redis.call('GET', KEYS[3])
   if first then return {0, '', first} end
 end
-local epoch = redis.call('HGET', KEYS[1], 'epoch')
-if lost_writes(epoch, ARGV[7], ARGV[8], ARGV[9]) then
-  -- Redis went back behind what a node delivered: a new epoch, so that no offset is reused within an epoch
-  epoch = false
-end
-if not epoch then
-  -- the channel's keys are gone (never made, expired or evicted): a new epoch, and no history of an old one
-  epoch = ARGV[1]
-  redis.call('DEL', KEYS[2])
-  redis.call('HSET', KEYS[1], 'epoch', epoch, 'offset', 0)
-end
+-- a new epoch when the keys are gone or Redis went back behind a node: no offset is reused within an epoch
+local epoch = current_epoch(ARGV[7], ARGV[8], ARGV[9]) or start_epoch(ARGV[1])
 local offset = redis.call('HINCRBY', KEYS[1], 'offset', 1)
 local envelope = '{"offset":' .. string.format('%d', offset) .. ',"epoch":"' .. epoch .. '",' .. ARGV[2]
 redis.call('ZADD', KEYS[2], offset, envelope)
