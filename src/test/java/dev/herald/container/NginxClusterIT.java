@@ -37,8 +37,8 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Not run here, as on every container (their assumption {@link HeraldTarget#embedded()} aborts them, and aborted
  * is neither failed nor skipped for {@link ContainerSuiteIT#runScenarios}): the scenarios that start servers of their
- * own instead of testing the Herald under test, {@code RedisClusterIT} (a Redis and two nodes of its own) and
- * {@code MemoryIT}'s eviction (a memory-engine runner with a 1 MiB bound). The default build runs both.
+ * own instead of testing the Herald under test, the multi-node suite {@code MultiNode*IT} (Redis and nodes of its
+ * own) and {@code MemoryIT}'s eviction (a memory-engine runner with a 1 MiB bound). The default build runs both.
  */
 class NginxClusterIT {
 

@@ -158,7 +158,7 @@ public final class HeraldTarget {
 
     private static URI awaitStart(Process process, Path log) {
         try {
-            Instant deadline = Instant.now().plus(Duration.ofSeconds(90));
+            Instant deadline = Instant.now().plus(Duration.ofSeconds(180));
             while (Instant.now().isBefore(deadline)) {
                 if (!process.isAlive()) {
                     throw new IllegalStateException("Herald exited at start; see " + log);
@@ -170,7 +170,7 @@ public final class HeraldTarget {
                 process.waitFor(100, TimeUnit.MILLISECONDS);
             }
             process.destroy();
-            throw new IllegalStateException("Herald did not start within 90 s; see " + log);
+            throw new IllegalStateException("Herald did not start within 180 s; see " + log);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         } catch (InterruptedException e) {

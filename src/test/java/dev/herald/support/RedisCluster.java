@@ -65,6 +65,34 @@ public final class RedisCluster implements AutoCloseable {
         return List.copyOf(ports);
     }
 
+    /**
+     * The port of the master that holds {@code key}'s slot: asks the first master, which answers for a key of its
+     * own or redirects ({@code -MOVED slot host:port}).
+     */
+    public int masterOf(String key) {
+        try {
+            String reply = RedisServer.command(ports.get(0), "EXISTS", key);
+            if (reply.startsWith(":")) {
+                return ports.get(0);
+            }
+            if (reply.startsWith("-MOVED ")) {
+                return Integer.parseInt(reply.substring(reply.lastIndexOf(':') + 1));
+            }
+            throw new IllegalStateException("EXISTS " + key + " answered " + reply);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Sends one command to the master on {@code port}; returns the first line of its reply. */
+    public String command(int port, String... args) {
+        try {
+            return RedisServer.command(port, args);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** FLUSHALL on every master: every channel's keys are gone. */
     public void flushAll() {
         for (int port : ports) {

@@ -62,6 +62,15 @@ public final class RedisServer implements AutoCloseable {
         return port;
     }
 
+    /**
+     * Its working directory ({@code --dir}); with {@link #withAppendOnlyFile()} the AOF is in {@code appendonlydir/}
+     * under it, which a test may copy while the server is idle and put back while it is stopped, to make it come
+     * back behind (lost writes).
+     */
+    public Path directory() {
+        return dir;
+    }
+
     /** Starts the server (again) on its port and waits until it answers PING. */
     public synchronized void start() {
         List<String> command = List.of(executable(), "--port", Integer.toString(port), "--save", "",
