@@ -52,6 +52,23 @@ class NodeFailoverBrowserIT {
 
     @Test
     void aPageWhoseNodeIsKilledReconnectsThroughTheBalancerToTheOtherNodeAndMissesNothing() throws Exception {
+        failOver(false);
+    }
+
+    /**
+     * Issue 14's rolling restart: each node in turn is stopped with SIGTERM, so it drains (README, "Operate": WebSocket
+     * 1012, SSE herald-reconnect) before it exits, and the pages move to the other node at once: open again within
+     * {@link #DRAINED} (no reconnect backoff), every offset once, no gap.
+     */
+    @Test
+    void aRollingRestartOfBothNodesLosesNothingAndThePagesMoveOverAtOnce() throws Exception {
+        failOver(true);
+    }
+
+    /** How soon a page of a draining node is open again on the other: herald.js reconnects at once, not after backoff. */
+    private static final Duration DRAINED = Duration.ofSeconds(20);
+
+    private void failOver(boolean drain) throws Exception {
         HeraldTarget.Standalone a = null;
         HeraldTarget.Standalone b = null;
         HeraldTarget.Standalone restarted = null;
@@ -85,7 +102,10 @@ class NodeFailoverBrowserIT {
                 // the WebSocket page's node dies; publishing goes on through the other
                 HeraldTarget.Standalone y = x == a ? b : a;
                 int xPort = x.port();
-                x.kill();
+                stop(x, drain);
+                if (drain) {
+                    awaitOpenWithin(overWs, "ws");
+                }
                 for (int i = 0; i < 3; i++) {
                     tick(y);
                 }
@@ -99,7 +119,11 @@ class NodeFailoverBrowserIT {
                 // the killed node comes back on its port; then the survivor, where both pages now are, dies
                 restarted = node("failover-" + (x == a ? "a" : "b") + "-again", redis, xPort);
                 assertThat(awaitNodeOf(probeSse, List.of(y))).isSameAs(y);
-                y.kill();
+                stop(y, drain);
+                if (drain) {
+                    awaitOpenWithin(overWs, "ws");
+                    awaitOpenWithin(overSse, "sse");
+                }
                 for (int i = 0; i < 3; i++) {
                     tick(restarted);
                 }
@@ -126,8 +150,8 @@ class NodeFailoverBrowserIT {
                             .containsAll(published.values().stream().flatMap(List::stream).toList());
                 }
                 assertThat(published.get("prices:ACME")).hasSize(15);
-                overWs.browser().screenshot("failover-ticker-websocket");
-                overSse.browser().screenshot("failover-ticker-sse");
+                overWs.browser().screenshot((drain ? "rolling-restart" : "failover") + "-ticker-websocket");
+                overSse.browser().screenshot((drain ? "rolling-restart" : "failover") + "-ticker-sse");
             }
         } finally {
             for (HeraldTarget.Standalone n : new HeraldTarget.Standalone[] {a, b, restarted}) {
@@ -136,6 +160,21 @@ class NodeFailoverBrowserIT {
                 }
             }
         }
+    }
+
+    /** kill -9, or SIGTERM: the node drains, then exits; returns once it is gone. */
+    private static void stop(HeraldTarget.Standalone node, boolean drain) throws InterruptedException {
+        if (!drain) {
+            node.kill();
+            return;
+        }
+        node.process().destroy();
+        assertThat(node.process().waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).as("drained and exited").isTrue();
+    }
+
+    private static void awaitOpenWithin(TickerPage page, String transport) {
+        Awaitility.await("the page open again after its node drained").atMost(DRAINED)
+                .until(() -> "open".equals(page.pill().state()) && transport.equals(page.pill().transport()));
     }
 
     /** Every envelope to every page ({@code prices} conflates for slow subscribers by default): offsets compared. */
