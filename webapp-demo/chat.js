@@ -41,7 +41,9 @@ async function chatToken() {
 }
 const herald = Herald.connect({
   transports: transportsFromQuery(['ws', 'sse', 'poll']), publishTimeout: 120000, token: chatToken,
-  share: shareFromQuery(),
+  // a leader tab rather than a SharedWorker: the connection ends with the last tab, so the room sees you leave at
+  // once (a SharedWorker may outlive its last tab, and with it the presence entry)
+  share: shareFromQuery('leader'),
 });
 showConnection(herald, $('conn'));
 herald.on('state', ({ state }) => { $('banner').hidden = state !== 'reconnecting'; });

@@ -19,9 +19,19 @@ import java.time.Duration;
  * @param metrics        {@code herald.metrics}: whether {@code {ctx}/metrics} is served and metrics are counted
  *                       (default true; needs Micrometer on the class path)
  * @param summary        {@code herald.log.summary}: the interval of the INFO summary line (default 1 min; 0 never)
+ * @param adminFeed      {@code herald.admin.feed}: whether the node publishes its snapshot on {@code herald:admin} every
+ *                       2 s for the admin page (default true; false: no such publishes, and the page shows nothing
+ *                       live, e.g. on a benchmark node whose Redis commands are counted)
  */
 public record OpsSettings(Duration drainTimeout, boolean readyNeedsEngine, String token, String role,
-                          boolean metrics, Duration summary) {
+                          boolean metrics, Duration summary, boolean adminFeed) {
+
+    /** With the admin feed on. */
+    public OpsSettings(Duration drainTimeout, boolean readyNeedsEngine, String token, String role, boolean metrics,
+                       Duration summary) {
+        this(drainTimeout, readyNeedsEngine, token, role, metrics, summary, true);
+    }
+
     public OpsSettings {
         if (drainTimeout == null || drainTimeout.isNegative()) {
             throw new IllegalArgumentException("herald.drain.timeout must be >= 0");
@@ -41,6 +51,7 @@ public record OpsSettings(Duration drainTimeout, boolean readyNeedsEngine, Strin
                 r.string("herald.ops.token", null),
                 r.string("herald.ops.role", null),
                 r.bool("herald.metrics", true),
-                r.duration("herald.log.summary", Duration.ofMinutes(1)));
+                r.duration("herald.log.summary", Duration.ofMinutes(1)),
+                r.bool("herald.admin.feed", true));
     }
 }

@@ -94,8 +94,10 @@ public class Operations {
             return t;
         });
         timer.scheduleWithFixedDelay(guard(this::sample), 5, 5, TimeUnit.SECONDS);
-        timer.scheduleWithFixedDelay(guard(this::publishSnapshot), SNAPSHOT_MILLIS, SNAPSHOT_MILLIS,
-                TimeUnit.MILLISECONDS);
+        if (config.ops().adminFeed()) {
+            timer.scheduleWithFixedDelay(guard(this::publishSnapshot), SNAPSHOT_MILLIS, SNAPSHOT_MILLIS,
+                    TimeUnit.MILLISECONDS);
+        }
         long summary = config.ops().summary().toMillis();
         if (summary > 0) {
             timer.scheduleWithFixedDelay(guard(this::summary), summary, summary, TimeUnit.MILLISECONDS);

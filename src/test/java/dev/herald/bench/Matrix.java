@@ -201,7 +201,7 @@ public final class Matrix {
         }
         // a bench, not a deployment: anonymous publishing everywhere, and no per-client limit, since every load
         // client comes from one loopback address (docs/security.md); the peers have no such checks either
-        cmd.addAll(List.of("-Dherald.ticker=false", "-Dherald.anonymous={\"*\":[\"*\"]}",
+        cmd.addAll(List.of("-Dherald.ticker=false", "-Dherald.admin.feed=false", "-Dherald.anonymous={\"*\":[\"*\"]}",
                 "-Dherald.limits.connections-per-address=1000000", "-Dherald.limits.publish-rate=1000000",
                 "-Dherald.limits.publish-burst=1000000"));
         cmd.addAll(extra);

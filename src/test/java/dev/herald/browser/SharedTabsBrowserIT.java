@@ -100,7 +100,7 @@ class SharedTabsBrowserIT {
                 tabs.show(handles.get(i));
                 ChatPage chat = new ChatPage(browser);
                 chat.pill().awaitOpen("ws");
-                assertThat(chat.pill().shared()).isEqualTo("worker");
+                assertThat(chat.pill().shared()).isEqualTo("leader"); // chat.js prefers a leader tab (presence)
                 String text = "Hello from tab " + (i + 1) + " of 12";
                 chat.send(text);
                 texts.add(text);
