@@ -132,7 +132,8 @@ class PresenceIT {
             }
             sse.await(e -> "herald-leave".equals(e.event()) && e.data().contains("\"dave\""));
         }
-        Awaitility.await().atMost(WsClient.WAIT).until(() -> !users(channel).contains("sse-user"));
+        // a closed SSE stream is noticed at the server's next write: its heartbeat (15 s by default on the containers)
+        Awaitility.await().atMost(java.time.Duration.ofSeconds(45)).until(() -> !users(channel).contains("sse-user"));
     }
 
     @Test
