@@ -1,5 +1,7 @@
 package dev.herald.bench;
 
+import java.time.Duration;
+
 import dev.herald.support.RedisServer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -96,14 +98,9 @@ final class RedisAlone {
         }
     }
 
-    private static void awaitSubscribers(RedisProbe probe, int n) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
-        while (probe.numsub("{herald:bench}:live") < n) {
-            if (System.nanoTime() > deadline) {
-                throw new IOException(n + " redis-cli subscribers did not subscribe within 30 s");
-            }
-            Thread.sleep(50);
-        }
+    private static void awaitSubscribers(RedisProbe probe, int n) {
+        org.awaitility.Awaitility.await(n + " redis-cli subscribers").atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(50)).until(() -> probe.numsub("{herald:bench}:live") >= n);
     }
 
     /** {@code redis-cli} or {@code redis-benchmark} from Debian's package (or the PATH). */

@@ -6,7 +6,6 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -142,19 +141,10 @@ public final class RedisCluster implements AutoCloseable {
         boolean ok() throws IOException;
     }
 
-    private static void await(Check check, String what) throws InterruptedException {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
-        while (Instant.now().isBefore(deadline)) {
-            try {
-                if (check.ok()) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                // not listening or not joined yet
-            }
-            Thread.sleep(50); // polling a condition with a deadline
-        }
-        throw new IllegalStateException("timed out waiting for " + what);
+    /** Waits up to 60 s for {@code check}, polling every 50 ms; an IOException counts as not yet (not listening). */
+    private static void await(Check check, String what) {
+        org.awaitility.Awaitility.await(what).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
+                .ignoreExceptionsInstanceOf(IOException.class).until(check::ok);
     }
 
     /**
