@@ -64,6 +64,15 @@ public final class HeraldTarget {
     }
 
     /**
+     * True when {@link #base()} is a reverse proxy in front of Herald (it adds {@code X-Forwarded-For}): the nginx
+     * profile sets {@code herald.proxy.port}, {@code NginxClusterIT} sets {@code herald.test.nodes}.
+     */
+    public static boolean proxied() {
+        return System.getProperty("herald.proxy.port") != null
+                || !System.getProperty("herald.test.nodes", "").isBlank();
+    }
+
+    /**
      * The container under test as the container suite names it ({@code herald.container.name}, e.g.
      * {@code Payara Micro 6.2025.10}), or {@code standalone}: for the few documented container differences.
      */

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
  * README "Operate": the operations endpoints wherever Herald is deployed (the standalone runner, and each container
  * of {@code ContainerSuiteIT}): {@code health/live} and {@code health/ready} answer UP, and {@code metrics} answers
  * the Prometheus text format to a direct loopback client, or 403 through the reverse proxy of the nginx profile
- * (it adds {@code X-Forwarded-For}).
+ * (profiles nginx and nginx-cluster: it adds {@code X-Forwarded-For}).
  */
 class OpsEndpointsIT {
 
@@ -28,7 +28,7 @@ class OpsEndpointsIT {
     @Test
     void metricsAnswerDirectLoopbackClientsOnly() {
         HttpResponse<String> metrics = Http.get("metrics");
-        if (System.getProperty("herald.proxy.port") != null) {
+        if (HeraldTarget.proxied()) {
             assertThat(metrics.statusCode()).as("through the proxy").isEqualTo(403);
             return;
         }
