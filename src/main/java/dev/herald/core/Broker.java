@@ -64,7 +64,19 @@ public interface Broker extends AutoCloseable {
      * @param idempotencyKey a key checked by {@code Names.idempotencyKey}, or null for none
      * @return the envelope and whether it is a replay
      */
-    Published publish(String channel, String event, String data, long ts, String idempotencyKey);
+    default Published publish(String channel, String event, String data, long ts, String idempotencyKey) {
+        return publish(channel, event, data, null, ts, idempotencyKey);
+    }
+
+    /**
+     * As {@link #publish(String, String, String, long, String)}, for a message with an encoding: the envelope keeps
+     * {@code encoding} (in history too, and across nodes), so that a binary message is delivered and replayed as
+     * binary (docs/protocol.md, "Binary messages").
+     *
+     * @param data     the message's JSON text; for {@code encoding} {@value Envelope#BASE64}, a JSON string of base64
+     * @param encoding null (JSON) or {@value Envelope#BASE64}
+     */
+    Published publish(String channel, String event, String data, String encoding, long ts, String idempotencyKey);
 
     /**
      * Returns up to {@code limit} envelopes with offset greater than {@code since}, oldest first, with the stream's

@@ -166,6 +166,42 @@ public class Bus {
      *                         visible ASCII characters
      */
     public Published publishOnce(Caller caller, String channel, String event, String json, String idempotencyKey) {
+        return publish(caller, channel, event, json, null, json.length(), idempotencyKey);
+    }
+
+    /**
+     * Publishes binary data as application code (docs/protocol.md, "Binary messages"): WebSocket subscribers receive
+     * a binary frame with the bytes, SSE and long-poll subscribers the same envelope with {@code data} in base64 and
+     * {@code "encoding":"base64"}; the same offset and order for all. In-process listeners read
+     * {@link Envelope#bytes()}.
+     *
+     * @param data the bytes (not copied; do not change them until this returns), at most the channel's
+     *             {@code max-message-bytes}
+     * @return the envelope every subscriber receives
+     * @throws HeraldException as {@link #publish(String, String, Object)}
+     */
+    public Envelope publish(String channel, String event, byte[] data) {
+        return publishBinary(Caller.SYSTEM, channel, event, data, null).envelope();
+    }
+
+    /** {@link #publish(String, String, byte[])} at most once per idempotency key (as for JSON data). */
+    public Published publish(String channel, String event, byte[] data, String idempotencyKey) {
+        return publishBinary(Caller.SYSTEM, channel, event, data, idempotencyKey);
+    }
+
+    /**
+     * A binary publish from a transport (a WebSocket binary frame, an {@code application/octet-stream} POST) or from
+     * {@link #publish(String, String, byte[])}: the same checks as {@link #publishOnce}, the size limit on the bytes
+     * themselves (not their base64).
+     */
+    public Published publishBinary(Caller caller, String channel, String event, byte[] data, String idempotencyKey) {
+        java.util.Objects.requireNonNull(data, "data");
+        return publish(caller, channel, event, null, data, data.length, idempotencyKey);
+    }
+
+    /** Exactly one of {@code json} and {@code bytes} is given; {@code size} is its size for the message limit. */
+    private Published publish(Caller caller, String channel, String event, String json, byte[] bytes, int size,
+                              String idempotencyKey) {
         String name;
         String key;
         try {
@@ -173,7 +209,7 @@ public class Bus {
             name = Names.event(event);
             key = Names.idempotencyKey(idempotencyKey);
             int max = config.maxMessageBytes(channel);
-            if (json.length() > max) {
+            if (size > max) {
                 throw new HeraldException(ErrorCode.TOO_LARGE, "message larger than " + max);
             }
         } catch (HeraldException ex) {
@@ -189,10 +225,11 @@ public class Bus {
                         + namespace.name() + ": channels (herald.ns." + namespace.name() + ".publish=false)");
             }
             authorize(caller, Action.PUBLISH, channel);
-            String data = StrictJson.normalise(json);
+            String data = bytes == null ? StrictJson.normalise(json) : Envelope.base64Data(bytes);
+            String encoding = bytes == null ? null : Envelope.BASE64;
             long start = System.nanoTime();
             try {
-                published = broker.publish(channel, name, data, clock.millis(), key);
+                published = broker.publish(channel, name, data, encoding, clock.millis(), key);
             } catch (RuntimeException ex) {
                 engine("publish", start, ex);
                 throw ex;

@@ -4,8 +4,9 @@ import dev.herald.core.Envelope;
 
 /**
  * The envelope as JSON, identical on every transport:
- * {@code {"channel":…,"offset":…,"id":…,"event":…,"data":…,"ts":…}}. Computed once per publish through
- * {@link Envelope#encoded}.
+ * {@code {"channel":…,"offset":…,"id":…,"event":…,"data":…,"ts":…}}, and for a binary message
+ * {@code "encoding":"base64"} before {@code data}, which is then a JSON string of base64 (docs/protocol.md, "Binary
+ * messages"). Computed once per publish through {@link Envelope#encoded}.
  */
 public final class EnvelopeJson {
     private EnvelopeJson() {
@@ -29,6 +30,23 @@ public final class EnvelopeJson {
         JsonText.string(b, e.id());
         b.append(",\"event\":");
         JsonText.string(b, e.event());
+        if (e.binary()) {
+            b.append(",\"encoding\":\"").append(e.encoding()).append('"');
+        }
         return b.append(",\"data\":").append(e.data()).append(",\"ts\":").append(e.ts());
+    }
+
+    /**
+     * The envelope's members without {@code data} and {@code encoding}: {@code "channel":…,"offset":…,"id":…,
+     * "event":…,"ts":…}, the header of a binary WebSocket frame.
+     */
+    static StringBuilder header(StringBuilder b, Envelope e) {
+        b.append("\"channel\":");
+        JsonText.string(b, e.channel());
+        b.append(",\"offset\":").append(e.offset()).append(",\"id\":");
+        JsonText.string(b, e.id());
+        b.append(",\"event\":");
+        JsonText.string(b, e.event());
+        return b.append(",\"ts\":").append(e.ts());
     }
 }

@@ -20,6 +20,30 @@ public final class WsFrames {
         return EnvelopeJson.fields(b, e).append('}').toString();
     }
 
+    /**
+     * A binary message as one binary WebSocket frame (docs/protocol.md, "Binary messages"): the header
+     * {@code {"type":"message","channel":…,"offset":…,"id":…,"event":…,"ts":…}} as UTF-8 JSON, one LF byte
+     * ({@code 0x0A}, which compact JSON never contains), then the message's bytes. Computed once per publish and
+     * shared: wrap it in a new {@code ByteBuffer} per send and never write to it.
+     *
+     * @throws IllegalStateException for a JSON message
+     */
+    public static byte[] binaryMessage(Envelope e) {
+        return e.encoded(WsFrames::encodeBinaryMessage);
+    }
+
+    private static byte[] encodeBinaryMessage(Envelope e) {
+        byte[] header = EnvelopeJson.header(new StringBuilder(128).append("{\"type\":\"message\","), e).append("}\n")
+                .toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] bytes = e.bytes();
+        byte[] frame = java.util.Arrays.copyOf(header, header.length + bytes.length);
+        System.arraycopy(bytes, 0, frame, header.length, bytes.length);
+        return frame;
+    }
+
+    /** The separator between a binary frame's JSON header and its bytes (docs/protocol.md, "Binary messages"). */
+    public static final byte HEADER_END = '\n';
+
     public static String subscribed(Subscribed s) {
         StringBuilder b = start("subscribed");
         b.append(",\"channel\":");

@@ -80,6 +80,32 @@ public abstract class BrokerContractTest {
     }
 
     @Test
+    void aBinaryMessageKeepsItsEncodingLiveInHistoryAndOnReplay() {
+        List<Envelope> seen = new CopyOnWriteArrayList<>();
+        Broker b = broker(100, Duration.ofHours(1), seen::add);
+        b.subscribe("files");
+        byte[] bytes = {0, 1, (byte) 0xff, '\n', '"'};
+        String data = Envelope.base64Data(bytes);
+        Published first = b.publish("files", "chunk", data, Envelope.BASE64, clock.millis(), "upload-1");
+        b.publish("files", "note", "{\"n\":1}", clock.millis());
+        assertThat(first.envelope().binary()).isTrue();
+        assertThat(first.envelope().bytes()).containsExactly(bytes);
+        Published again = b.publish("files", "chunk", data, Envelope.BASE64, clock.millis(), "upload-1");
+        assertThat(again.replayed()).isTrue();
+        assertThat(again.envelope()).isEqualTo(first.envelope());
+        assertThat(again.envelope().bytes()).containsExactly(bytes);
+
+        List<Envelope> history = b.history("files", 0, 10).messages();
+        assertThat(history).extracting(Envelope::encoding).containsExactly(Envelope.BASE64, null);
+        assertThat(history.get(0).bytes()).containsExactly(bytes);
+        assertThat(history.get(0)).isEqualTo(first.envelope());
+        await().atMost(Duration.ofSeconds(10)).until(() -> seen.size() >= 2);
+        assertThat(seen).extracting(Envelope::offset).containsExactly(1L, 2L);
+        assertThat(seen.get(0).bytes()).containsExactly(bytes);
+        assertThat(seen.get(1).binary()).isFalse();
+    }
+
+    @Test
     void eachChannelKeepsTheHistoryItsRetentionGivesIt() {
         Retention byNamespace = new Retention() {
             @Override

@@ -23,7 +23,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.glassfish.tyrus.client.ClientManager;
 
-/** A real WebSocket client (Tyrus) that captures every frame Herald sends, and how the connection closed. */
+/**
+ * A real WebSocket client (Tyrus) that captures every frame Herald sends, and how the connection closed. A binary
+ * frame (docs/protocol.md, "Binary messages") is captured in order with the others as its JSON header plus
+ * {@code "frame":"binary"} and {@code "bytes"}, the bytes after the header in base64.
+ */
 public final class WsClient implements AutoCloseable {
     public static final Duration WAIT = Duration.ofSeconds(15);
 
@@ -79,6 +83,7 @@ public final class WsClient implements AutoCloseable {
         }
         try {
             c.session.setMaxTextMessageBufferSize(8 * 1024 * 1024);
+            c.session.setMaxBinaryMessageBufferSize(8 * 1024 * 1024);
         } catch (IllegalStateException closedAlready) {
             // the server closed it at once (e.g. 4029): awaitClose() tells how
         } catch (Exception e) {
@@ -95,6 +100,34 @@ public final class WsClient implements AutoCloseable {
             session.getBasicRemote().sendText(text);
         } catch (IOException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    public void sendBinary(byte[] frame) {
+        if (!session.isOpen()) {
+            throw new IllegalStateException("cannot send, the connection is closed: " + closeReason);
+        }
+        try {
+            session.getBasicRemote().sendBinary(java.nio.ByteBuffer.wrap(frame));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A binary publish frame: {@code header} (JSON), a line feed, then {@code bytes}. */
+    public static byte[] binaryFrame(String header, byte[] bytes) {
+        byte[] h = (header + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] frame = java.util.Arrays.copyOf(h, h.length + bytes.length);
+        System.arraycopy(bytes, 0, frame, h.length, bytes.length);
+        return frame;
+    }
+
+    /** As {@link #sendExpectingClose(String)}, for a binary frame. */
+    public void sendBinaryExpectingClose(byte[] frame) {
+        try {
+            session.getBasicRemote().sendBinary(java.nio.ByteBuffer.wrap(frame));
+        } catch (IOException | RuntimeException e) {
+            // the server closed first; awaitClose() tells how
         }
     }
 
@@ -169,6 +202,21 @@ public final class WsClient implements AutoCloseable {
         public void onOpen(Session s, EndpointConfig config) {
             s.addMessageHandler(String.class, (MessageHandler.Whole<String>) text ->
                     frames.add(Json.createReader(new StringReader(text)).readObject()));
+            s.addMessageHandler(java.nio.ByteBuffer.class, (MessageHandler.Whole<java.nio.ByteBuffer>) this::binary);
+        }
+
+        private void binary(java.nio.ByteBuffer buffer) {
+            byte[] frame = new byte[buffer.remaining()];
+            buffer.get(frame);
+            int lf = 0;
+            while (lf < frame.length && frame[lf] != '\n') {
+                lf++;
+            }
+            JsonObject header = Json.createReader(new StringReader(
+                    new String(frame, 0, lf, java.nio.charset.StandardCharsets.UTF_8))).readObject();
+            byte[] bytes = java.util.Arrays.copyOfRange(frame, Math.min(lf + 1, frame.length), frame.length);
+            frames.add(Json.createObjectBuilder(header).add("frame", "binary")
+                    .add("bytes", java.util.Base64.getEncoder().encodeToString(bytes)).build());
         }
 
         @Override

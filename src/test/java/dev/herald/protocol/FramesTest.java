@@ -42,6 +42,31 @@ class FramesTest {
     }
 
     @Test
+    void aBinaryMessageIsBase64InTheEnvelopeAndRawBytesAfterAHeaderOnWebSocket() {
+        byte[] bytes = {0, 10, 13, (byte) 0x80, (byte) 0xff, '{'};
+        Envelope binary = new Envelope("files:a", 7, "ep", "chunk", Envelope.base64Data(bytes), Envelope.BASE64, 99);
+        JsonObject o = parse(EnvelopeJson.of(binary));
+        assertThat(o.keySet()).containsExactly("channel", "offset", "id", "event", "encoding", "data", "ts");
+        assertThat(o.getString("encoding")).isEqualTo("base64");
+        assertThat(java.util.Base64.getDecoder().decode(o.getString("data"))).containsExactly(bytes);
+
+        byte[] frame = WsFrames.binaryMessage(binary);
+        int lf = 0;
+        while (frame[lf] != '\n') {
+            lf++;
+        }
+        JsonObject header = parse(new String(frame, 0, lf, StandardCharsets.UTF_8));
+        assertThat(header).isEqualTo(parse("{\"type\":\"message\",\"channel\":\"files:a\",\"offset\":7,"
+                + "\"id\":\"ep-7\",\"event\":\"chunk\",\"ts\":99}"));
+        assertThat(java.util.Arrays.copyOfRange(frame, lf + 1, frame.length)).containsExactly(bytes);
+        assertThat(WsFrames.binaryMessage(binary)).isSameAs(frame);
+        // SSE carries the same envelope JSON
+        assertThat(new String(SseEvents.singleChannelEvent(binary, true), StandardCharsets.UTF_8))
+                .contains(EnvelopeJson.of(binary));
+        assertThatThrownBy(envelope::bytes).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
     void repliesEchoTheirRef() {
         assertThat(parse(WsFrames.subscribed(new Subscribed("a", 5, "ep", 5, "r1"))))
                 .isEqualTo(parse("{\"type\":\"subscribed\",\"channel\":\"a\",\"offset\":5,\"epoch\":\"ep\",\"ref\":\"r1\"}"));

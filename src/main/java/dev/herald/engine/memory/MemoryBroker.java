@@ -136,7 +136,8 @@ public final class MemoryBroker implements Broker {
      * idempotency key is remembered with its channel for the window (accounted like history, and given up with it).
      */
     @Override
-    public Published publish(String channel, String event, String data, long ts, String idempotencyKey) {
+    public Published publish(String channel, String event, String data, String encoding, long ts,
+                             String idempotencyKey) {
         long now = clock.millis();
         Published published = locked(channel, s -> {
             if (idempotencyKey != null) {
@@ -146,7 +147,7 @@ public final class MemoryBroker implements Broker {
                     return new Published(first, true);
                 }
             }
-            Envelope e = new Envelope(s.channel, ++s.latest, s.epoch, s.share(event), data, ts);
+            Envelope e = new Envelope(s.channel, ++s.latest, s.epoch, s.share(event), data, encoding, ts);
             s.lastPublish = now;
             held.addAndGet(s.append(e.withoutMemo(), s.historySize) + s.expire(now - s.ttlMillis));
             if (idempotencyKey != null) {

@@ -191,9 +191,14 @@ public final class RedisBroker implements Broker {
      * answer within {@code herald.redis.timeout}.
      */
     @Override
-    public Published publish(String channel, String event, String data, long ts, String idempotencyKey) {
-        StringBuilder tail = new StringBuilder(data.length() + event.length() + 48).append("\"event\":\"");
-        escape(tail, event).append("\",\"ts\":").append(ts).append(",\"data\":").append(data).append('}');
+    public Published publish(String channel, String event, String data, String encoding, long ts,
+                             String idempotencyKey) {
+        StringBuilder tail = new StringBuilder(data.length() + event.length() + 72).append("\"event\":\"");
+        escape(tail, event).append("\",\"ts\":").append(ts);
+        if (encoding != null) {
+            tail.append(",\"encoding\":\"").append(encoding).append('"');
+        }
+        tail.append(",\"data\":").append(data).append('}');
         String[] keys = idempotencyKey == null ? new String[] {meta(channel), history(channel)}
                 : new String[] {meta(channel), history(channel), idempotency(channel, idempotencyKey)};
         String[] floor = floor(channel);
@@ -206,8 +211,8 @@ public final class RedisBroker implements Broker {
         if (result.size() > 2) {
             return new Published(decode(channel, (String) result.get(2)), true);
         }
-        return new Published(new Envelope(channel, (Long) result.get(0), (String) result.get(1), event, data, ts),
-                false);
+        return new Published(new Envelope(channel, (Long) result.get(0), (String) result.get(1), event, data,
+                encoding, ts), false);
     }
 
     /** Runs {@code history.lua}: one round trip; drops the channel's entries older than the ttl first. */
@@ -666,7 +671,8 @@ public final class RedisBroker implements Broker {
 
     /**
      * Reads what the publish script wrote: {@code {"offset":N,"epoch":"E","event":"V","ts":T,"data":D}}, in that
-     * order, with {@code V} escaped by {@link #escape} and {@code D} compact JSON.
+     * order, with {@code V} escaped by {@link #escape} and {@code D} compact JSON; a binary message has
+     * {@code "encoding":"base64"} between {@code ts} and {@code data}.
      */
     static Envelope decode(String channel, String json) {
         int p = expect(json, 0, "{\"offset\":");
@@ -687,9 +693,17 @@ public final class RedisBroker implements Broker {
         p = expect(json, p, "\",\"ts\":");
         end = json.indexOf(',', p);
         long ts = Long.parseLong(json, p, end, 10);
+        String encoding = null;
+        if (json.startsWith(BASE64_MEMBER, end)) {
+            encoding = Envelope.BASE64;
+            end += BASE64_MEMBER.length();
+        }
         p = expect(json, end, ",\"data\":");
-        return new Envelope(channel, offset, epoch, event.toString(), json.substring(p, json.length() - 1), ts);
+        return new Envelope(channel, offset, epoch, event.toString(), json.substring(p, json.length() - 1), encoding,
+                ts);
     }
+
+    private static final String BASE64_MEMBER = ",\"encoding\":\"" + Envelope.BASE64 + "\"";
 
     private static int expect(String json, int at, String literal) {
         if (!json.startsWith(literal, at)) {

@@ -30,7 +30,8 @@ import java.util.Locale;
  *   <li>{@code POST {ctx}/api/channels/{channel}/messages[?event=NAME]}, a JSON body: publishes it; 201 and the
  *   envelope. With an {@code Idempotency-Key} header already used on the channel within
  *   {@code herald.idempotency.window}: nothing is published, and the answer is 201 with the first envelope and
- *   {@code Idempotent-Replayed: true}.</li>
+ *   {@code Idempotent-Replayed: true}. With {@code Content-Type: application/octet-stream}, the body's bytes are
+ *   published as a binary message (docs/protocol.md, "Binary messages").</li>
  *   <li>{@code GET {ctx}/api/channels/{channel}/messages?since=&limit=}: history after {@code since}.</li>
  *   <li>{@code GET {ctx}/api/channels/{channel}}: the channel's position and its subscribers on this node.</li>
  *   <li>{@code GET {ctx}/api/stats}: connections and active channels on this node, and the engine's memory.</li>
@@ -72,10 +73,15 @@ public class ChannelsServlet extends HttpServlet {
                 throw notFound();
             }
             String channel = Names.channel(route.channel());
-            requireJson(request);
-            String data = readJson(request);
-            Published p = bus.publishOnce(caller(request), channel, HttpIo.parameter(request, "event"), data,
-                    request.getHeader(IDEMPOTENCY_KEY));
+            String event = HttpIo.parameter(request, "event");
+            String key = request.getHeader(IDEMPOTENCY_KEY);
+            Published p;
+            if (octetStream(request)) {
+                p = bus.publishBinary(caller(request), channel, event, readBody(request), key);
+            } else {
+                requireJson(request);
+                p = bus.publishOnce(caller(request), channel, event, StrictJson.utf8(readBody(request)), key);
+            }
             if (p.replayed()) {
                 response.setHeader(IDEMPOTENT_REPLAYED, "true");
             }
@@ -221,7 +227,8 @@ public class ChannelsServlet extends HttpServlet {
         String[] parts = type == null ? new String[] {""} : type.split(";", -1);
         String media = parts[0].trim().toLowerCase(Locale.ROOT);
         if (!media.equals("application/json") && !media.endsWith("+json")) {
-            throw new HeraldException(ErrorCode.BAD_REQUEST, 415, "Content-Type must be application/json");
+            throw new HeraldException(ErrorCode.BAD_REQUEST, 415,
+                    "Content-Type must be application/json (or application/octet-stream for binary data)");
         }
         for (int i = 1; i < parts.length; i++) {
             String[] param = parts[i].split("=", 2);
@@ -235,18 +242,24 @@ public class ChannelsServlet extends HttpServlet {
         }
     }
 
+    /** True for {@code Content-Type: application/octet-stream}: a binary publish. */
+    private static boolean octetStream(HttpServletRequest request) {
+        String type = request.getHeader("Content-Type");
+        return type != null && type.split(";", 2)[0].trim().equalsIgnoreCase("application/octet-stream");
+    }
+
     /**
-     * Reads the body (at most the configured size) and returns it decoded from UTF-8, strictly. A larger body is
-     * refused with 413, the rest of it discarded by the caller ({@link #discardBody}) so that the client, still
-     * sending, can read the answer. The JSON itself is checked by the Bus, as every publish is.
+     * Reads the body, at most the configured size. A larger body is refused with 413, the rest of it discarded by the
+     * caller ({@link #discardBody}) so that the client, still sending, can read the answer. JSON is decoded from UTF-8
+     * strictly by the caller and checked by the Bus, as every publish is.
      */
-    private String readJson(HttpServletRequest request) throws IOException {
+    private byte[] readBody(HttpServletRequest request) throws IOException {
         int max = bus.config().maxMessageBytes();
         byte[] body = request.getInputStream().readNBytes(max + 1);
         if (body.length > max) {
             throw new HeraldException(ErrorCode.TOO_LARGE, "body larger than " + max + " bytes");
         }
-        return StrictJson.utf8(body);
+        return body;
     }
 
 }

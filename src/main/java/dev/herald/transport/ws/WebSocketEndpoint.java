@@ -27,7 +27,8 @@ import java.time.Instant;
 import java.util.concurrent.Future;
 
 /**
- * {@code {ctx}/ws}: JSON text frames, one object per frame (docs/protocol.md, "WebSocket"). Decodes a frame, calls
+ * {@code {ctx}/ws}: JSON text frames, one object per frame (docs/protocol.md, "WebSocket"), and binary frames that
+ * publish binary messages (a JSON header, a line feed, the bytes: "Binary messages"). Decodes a frame, calls
  * the {@link Bus}, queues the reply on the connection's {@link Subscriber} so that replies and messages keep their
  * order. A bad frame gets an error frame and the connection goes on; a message over the size limit closes it with
  * 1009. Messages are received in parts and the size is checked here, as the parts arrive, the same on every
@@ -47,6 +48,8 @@ public class WebSocketEndpoint extends Endpoint {
     private static final System.Logger LOG = System.getLogger(WebSocketEndpoint.class.getName());
     /** How far past {@code herald.max-message-bytes} a message too large is read (and dropped) before cutting off. */
     static final int SKIP_LIMIT_FACTOR = 16;
+    /** Most bytes of a binary frame's JSON header, its line feed excluded (docs/protocol.md, "Binary messages"). */
+    static final int BINARY_HEADER_MAX = 4096;
 
     @Inject
     Bus bus;
@@ -67,6 +70,8 @@ public class WebSocketEndpoint extends Endpoint {
     /** The parts of a text message received so far, or null; the container calls one handler at a time. */
     private StringBuilder pending;
     private long pendingBytes;
+    /** The parts of a binary message received so far, or null. */
+    private java.io.ByteArrayOutputStream pendingBinary;
     /** Bytes of a message too large that were read and dropped so far; -1 while no such message is being read. */
     private long skipped = -1;
 
@@ -163,17 +168,7 @@ public class WebSocketEndpoint extends Endpoint {
      */
     void text(String part, boolean last) {
         subscriber.active();
-        long max = bus.config().maxMessageBytes();
-        if (skipped < 0 && pendingBytes + utf8Length(part) > max) {
-            skipped = pendingBytes;
-            pending = null;
-            pendingBytes = 0;
-        }
-        if (skipped >= 0) {
-            skipped += utf8Length(part);
-            if (last || skipped > SKIP_LIMIT_FACTOR * max) {
-                subscriber.close(Disconnect.TOO_LARGE);
-            }
+        if (skipping(utf8Length(part), bus.config().maxMessageBytes(), last)) {
             return;
         }
         long size = pendingBytes + utf8Length(part);
@@ -190,12 +185,41 @@ public class WebSocketEndpoint extends Endpoint {
         }
     }
 
+    /**
+     * Counts a part of a message against {@code max} bytes: true while the message is over it, being dropped (see
+     * {@link #text}); the connection is closed with 1009 at its last part.
+     */
+    private boolean skipping(long partBytes, long max, boolean last) {
+        if (skipped < 0 && pendingBytes + partBytes > max) {
+            skipped = pendingBytes;
+            pending = null;
+            pendingBinary = null;
+            pendingBytes = 0;
+        }
+        if (skipped >= 0) {
+            skipped += partBytes;
+            if (last || skipped > SKIP_LIMIT_FACTOR * max) {
+                subscriber.close(Disconnect.TOO_LARGE);
+            }
+            return true;
+        }
+        return false;
+    }
+
     private void frame(String text) {
+        answer(() -> ClientFrame.parse(text), this::handle);
+    }
+
+    /**
+     * Reads a frame and handles it; a refusal or failure becomes an error frame (with the frame's {@code ref} when it
+     * had one), and the connection goes on.
+     */
+    private void answer(java.util.function.Supplier<ClientFrame> read, java.util.function.Consumer<ClientFrame> handle) {
         String ref = null;
         try {
-            ClientFrame frame = ClientFrame.parse(text);
+            ClientFrame frame = read.get();
             ref = frame.ref();
-            handle(frame);
+            handle.accept(frame);
         } catch (ClientFrame.Refused e) {
             reply(WsFrames.error(e.code(), e.getMessage(), e.ref()));
         } catch (HeraldException e) {
@@ -218,10 +242,7 @@ public class WebSocketEndpoint extends Endpoint {
                 reply(WsFrames.unsubscribed(f.channel(), f.ref()));
             }
             case "publish" -> {
-                if (!publishes.tryTake()) {
-                    throw new HeraldException(ErrorCode.RATE_LIMITED, "more than "
-                            + authenticator.settings().publishRate() + " publishes per second on this connection");
-                }
+                takePublish();
                 Published p = bus.publishOnce(subscriber.caller(), required(f.channel()), f.event(), f.data(),
                         f.idempotencyKey());
                 reply(WsFrames.ack(p.envelope(), f.ref(), p.replayed()));
@@ -238,12 +259,77 @@ public class WebSocketEndpoint extends Endpoint {
         return channel;
     }
 
-    /** Binary messages are refused with an error frame once, at their last part; the connection goes on. */
+    private void takePublish() {
+        if (!publishes.tryTake()) {
+            throw new HeraldException(ErrorCode.RATE_LIMITED, "more than "
+                    + authenticator.settings().publishRate() + " publishes per second on this connection");
+        }
+    }
+
+    /**
+     * A part of a binary message: a binary publish (docs/protocol.md, "Binary messages"), assembled as {@link #text}
+     * assembles text, up to {@code herald.max-message-bytes} plus {@value #BINARY_HEADER_MAX} bytes of header.
+     */
     void binary(ByteBuffer part, boolean last) {
         subscriber.active();
-        if (last) {
-            reply(WsFrames.error(ErrorCode.BAD_REQUEST, "binary frames are not supported; send JSON text", null));
+        int size = part.remaining();
+        if (skipping(size, bus.config().maxMessageBytes() + (long) BINARY_HEADER_MAX, last)) {
+            return;
         }
+        if (last && pendingBinary == null) {
+            byte[] frame = new byte[size];
+            part.get(frame);
+            binaryFrame(frame);
+            return;
+        }
+        if (pendingBinary == null) {
+            pendingBinary = new java.io.ByteArrayOutputStream(Math.max(size * 2, 256));
+        }
+        byte[] chunk = new byte[size];
+        part.get(chunk);
+        pendingBinary.writeBytes(chunk);
+        pendingBytes += size;
+        if (last) {
+            byte[] frame = pendingBinary.toByteArray();
+            pendingBinary = null;
+            pendingBytes = 0;
+            binaryFrame(frame);
+        }
+    }
+
+    /**
+     * A whole binary message: its JSON header (a {@code publish} frame without {@code data}), one LF byte, then the
+     * bytes to publish. Answered with an {@code ack} as a text publish is, or an error frame.
+     */
+    private void binaryFrame(byte[] frame) {
+        int end = -1;
+        for (int i = 0; i < Math.min(frame.length, BINARY_HEADER_MAX); i++) {
+            if (frame[i] == WsFrames.HEADER_END) {
+                end = i;
+                break;
+            }
+        }
+        int headerEnd = end;
+        answer(() -> {
+            if (headerEnd < 0) {
+                throw new HeraldException(ErrorCode.BAD_REQUEST, "a binary frame starts with a JSON header of at most "
+                        + BINARY_HEADER_MAX + " bytes and a line feed (docs/protocol.md, \"Binary messages\")");
+            }
+            return ClientFrame.parse(dev.herald.core.StrictJson.utf8(java.util.Arrays.copyOf(frame, headerEnd)));
+        }, f -> {
+            if (!"publish".equals(f.type())) {
+                throw new HeraldException(ErrorCode.BAD_REQUEST, "a binary frame publishes: its header's type must be"
+                        + " \"publish\", not \"" + f.type() + "\"");
+            }
+            if (!"null".equals(f.data())) {
+                throw new HeraldException(ErrorCode.BAD_REQUEST,
+                        "a binary frame's data is the bytes after its header, not a header member");
+            }
+            takePublish();
+            Published p = bus.publishBinary(subscriber.caller(), required(f.channel()), f.event(),
+                    java.util.Arrays.copyOfRange(frame, headerEnd + 1, frame.length), f.idempotencyKey());
+            reply(WsFrames.ack(p.envelope(), f.ref(), p.replayed()));
+        });
     }
 
     @Override

@@ -20,8 +20,9 @@ import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
- * Writes a subscriber's items to a WebSocket session as text frames, one asynchronous send at a time (containers
- * refuse overlapping sends). Message frames are the per-publish encoding shared by all subscribers.
+ * Writes a subscriber's items to a WebSocket session as text frames (a binary message as one binary frame), one
+ * asynchronous send at a time (containers refuse overlapping sends). Message frames are the per-publish encoding
+ * shared by all subscribers.
  *
  * <p>Where the container offers a non-blocking flush ({@link WebSocketBatching}), batching is allowed on the
  * session: the frames of a batch are gathered in the container's output buffer (each send completes at once) and the
@@ -130,7 +131,12 @@ final class WebSocketTransport implements Transport {
             for (;;) {
                 if (next < batch.size()) {
                     try {
-                        remote.sendText(encode(batch.get(next++)), this);
+                        Outbound item = batch.get(next++);
+                        if (item instanceof Envelope e && e.binary()) {
+                            remote.sendBinary(java.nio.ByteBuffer.wrap(WsFrames.binaryMessage(e)), this);
+                        } else {
+                            remote.sendText(encode(item), this);
+                        }
                     } catch (Throwable e) { // Payara's Tyrus threw an Error from its encoder: end this connection only
                         callback.failed(e);
                         return;
