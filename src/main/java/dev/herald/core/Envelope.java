@@ -5,8 +5,8 @@ import java.util.function.Function;
 /**
  * One published message, exactly as every subscriber sees it, whatever its transport.
  *
- * <p>Immutable. {@code data} is the message's JSON text (already validated, on one line). A binary message (docs/protocol.md,
- * "Binary messages") has {@link #encoding()} {@value #BASE64} and its bytes as one JSON string of standard base64
+ * <p>Immutable. {@code data} is the message's JSON text (already validated, on one line). A binary message
+ * (docs/protocol.md, "Binary messages") has {@link #encoding()} {@value #BASE64} and its bytes as one JSON string of standard base64
  * (RFC 4648, section 4) in {@code data}: so every JSON encoding of it is the one of a JSON message plus
  * {@code "encoding":"base64"}, an engine stores and copies it as any other, and {@link #bytes()} decodes it. The wire
  * encodings live in

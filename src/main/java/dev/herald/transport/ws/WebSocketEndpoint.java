@@ -25,6 +25,8 @@ import jakarta.websocket.Session;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.concurrent.Future;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * {@code {ctx}/ws}: JSON text frames, one object per frame (docs/protocol.md, "WebSocket"), and binary frames that
@@ -214,7 +216,7 @@ public class WebSocketEndpoint extends Endpoint {
      * Reads a frame and handles it; a refusal or failure becomes an error frame (with the frame's {@code ref} when it
      * had one), and the connection goes on.
      */
-    private void answer(java.util.function.Supplier<ClientFrame> read, java.util.function.Consumer<ClientFrame> handle) {
+    private void answer(Supplier<ClientFrame> read, Consumer<ClientFrame> handle) {
         String ref = null;
         try {
             ClientFrame frame = read.get();
