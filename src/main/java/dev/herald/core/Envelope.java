@@ -6,10 +6,10 @@ import java.util.function.Function;
  * One published message, exactly as every subscriber sees it, whatever its transport.
  *
  * <p>Immutable. {@code data} is the message's JSON text (already validated, on one line). A binary message
- * (docs/protocol.md, "Binary messages") has {@link #encoding()} {@value #BASE64} and its bytes as one JSON string of standard base64
- * (RFC 4648, section 4) in {@code data}: so every JSON encoding of it is the one of a JSON message plus
- * {@code "encoding":"base64"}, an engine stores and copies it as any other, and {@link #bytes()} decodes it. The wire
- * encodings live in
+ * (docs/protocol.md, "Binary messages") has {@link #encoding()} {@value #BASE64} and its bytes as one JSON string of
+ * standard base64 (RFC 4648, section 4) in {@code data}: so every JSON encoding of it is the one of a JSON message
+ * plus {@code "encoding":"base64"}, an engine stores and copies it as any other, and {@link #bytes()} decodes it. The
+ * wire encodings live in
  * {@code dev.herald.protocol}; {@link #encoded(Function)} lets them be computed once per publish and shared by every
  * subscriber rather than once per subscriber. An engine keeps {@link #withoutMemo()} copies in history, so that a
  * retained envelope costs its fields, not its encodings as well.
