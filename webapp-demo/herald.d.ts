@@ -80,6 +80,7 @@ export interface Envelope<T = unknown> {
   id: string;
   /** The publisher's event name; 'message' when none was given. */
   event: string;
+  /** The message's JSON value; for a binary message (docs/protocol.md "Binary messages"), its bytes. */
   data: T;
   /** Server publish time, epoch milliseconds. */
   ts: number;
@@ -181,10 +182,13 @@ export interface HeraldConnection {
     options?: SubscribeOptions): () => void;
 
   /**
-   * Publishes `data` (any JSON value) as `event` (null: 'message'). Queued while disconnected; sent again after a
-   * reconnect with the same idempotency key, so it is published once.
+   * Publishes `data` (any JSON value) as `event` (null: 'message'). Binary data (an ArrayBuffer, a typed array or
+   * DataView, a Blob) is published as a binary message: subscribers receive its bytes as an ArrayBuffer on every
+   * transport (docs/protocol.md "Binary messages"). Queued while disconnected; sent again after a reconnect with the
+   * same idempotency key, so it is published once.
    */
-  publish(channel: string, event: string | null, data?: unknown, options?: PublishOptions): Promise<Ack>;
+  publish(channel: string, event: string | null, data?: unknown | ArrayBuffer | ArrayBufferView | Blob,
+          options?: PublishOptions): Promise<Ack>;
 
   on(type: 'state', listener: (event: StateEvent) => void): () => void;
   on(type: 'gap', listener: (gap: Gap) => void): () => void;

@@ -15,7 +15,8 @@
  * - transport fallback: WebSocket; else SSE to receive plus HTTP POST to publish; else HTTP long-polling; a
  *   transport that worked but keeps failing to open (a proxy that started blocking it) is given up for the next,
  *   and the better one is probed in the background and taken back once it works again (upgrade);
- * - publishing while disconnected: queued (bounded) and sent on reconnect;
+ * - publishing while disconnected: queued (bounded) and sent on reconnect, once (an idempotency key per publish);
+ * - binary messages: ArrayBuffer, typed arrays and Blobs in, ArrayBuffer out, on every transport;
  * - authentication (docs/security.md): `token: async () => jwt` is called before connecting, again before the token
  *   expires (WebSocket: an `auth` frame on the open socket; SSE: the stream reopens and resumes) and whenever the
  *   server says `unauthorized`.
@@ -75,6 +76,44 @@ export function newIdempotencyKey() {
   if (c?.getRandomValues) c.getRandomValues(bytes);
   else for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(Math.random() * 256);
   return Array.from(bytes, b => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** True for data published as a binary message (section "Binary messages"): an ArrayBuffer, a view, a Blob. */
+export function isBinary(data) {
+  return data instanceof ArrayBuffer || ArrayBuffer.isView(data)
+    || (typeof Blob !== 'undefined' && data instanceof Blob);
+}
+
+/**
+ * A binary publish frame (protocol section "Binary messages"): the JSON header, a line feed, then the bytes. A Blob
+ * in, a Blob out (WebSocket.send takes either); else a Uint8Array.
+ */
+export function binaryFrame(header, data) {
+  const head = new TextEncoder().encode(`${JSON.stringify(header)}\n`);
+  if (typeof Blob !== 'undefined' && data instanceof Blob) return new Blob([head, data]);
+  const bytes = data instanceof ArrayBuffer ? new Uint8Array(data)
+    : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const frame = new Uint8Array(head.length + bytes.length);
+  frame.set(head);
+  frame.set(bytes, head.length);
+  return frame;
+}
+
+/** A binary WebSocket frame from the server as its envelope: the header's members, data the bytes (ArrayBuffer). */
+export function parseBinaryFrame(buffer) {
+  const bytes = new Uint8Array(buffer);
+  const end = bytes.indexOf(10);
+  if (end < 0) throw new HeraldError('bad_request', 'a binary frame without a header');
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(0, end)));
+  return { ...header, data: bytes.slice(end + 1).buffer };
+}
+
+/** Standard base64 (the `data` of an envelope with `"encoding":"base64"`) as an ArrayBuffer. */
+export function fromBase64(text) {
+  const chars = atob(text);
+  const bytes = new Uint8Array(chars.length);
+  for (let i = 0; i < chars.length; i++) bytes[i] = chars.charCodeAt(i);
+  return bytes.buffer;
 }
 
 /** A refusal: a server error (section 3: bad_channel, forbidden…) or the client's own (timeout, queue_full, closed). */
@@ -254,7 +293,9 @@ class Connection {
   }
 
   /**
-   * Publishes `data` (any JSON value) on `channel` as `event` ('message' when null). Resolves with the ack
+   * Publishes `data` (any JSON value, or binary data: an ArrayBuffer, a typed array or DataView, a Blob, published as
+   * a binary message, protocol section "Binary messages") on `channel` as `event` ('message' when null). Resolves
+   * with the ack
    * {channel, offset, id, replayed} once the server has it. While disconnected the publish waits in a bounded queue
    * and is sent on reconnect; one sent when the connection dropped is sent again, with the same idempotency key
    * (generated per publish, or `options.idempotencyKey`), so the server publishes it once (protocol section
@@ -612,6 +653,10 @@ class Connection {
   _envelope(envelope) {
     const ch = this._channels.get(envelope.channel);
     if (!ch) return;
+    if (envelope.encoding === 'base64') { // a binary message over SSE or long-polling: the same bytes as over WS
+      const { encoding, ...rest } = envelope;
+      envelope = { ...rest, data: fromBase64(envelope.data) };
+    }
     const { epoch, offset } = splitId(envelope.id);
     if (epoch && ch.epoch && epoch !== ch.epoch) {
       // a new stream the server did not announce (it always does): treat it as a reset all the same
@@ -653,10 +698,12 @@ class HttpPublisher {
     const url = new URL('api/messages', conn.base);
     url.searchParams.set('channel', item.channel);
     url.searchParams.set('event', item.event);
-    const headers = { 'Content-Type': 'application/json', 'Idempotency-Key': item.idempotencyKey };
+    const binary = isBinary(item.data);
+    const headers = { 'Content-Type': binary ? 'application/octet-stream' : 'application/json',
+      'Idempotency-Key': item.idempotencyKey };
     if (conn.options.token && conn._auth.token) headers.Authorization = `Bearer ${conn._auth.token}`;
     conn.env.fetch(url, {
-      method: 'POST', headers, body: JSON.stringify(item.data),
+      method: 'POST', headers, body: binary ? item.data : JSON.stringify(item.data),
     }).then(async response => {
       const body = await response.json().catch(() => null);
       if (response.ok) {
@@ -730,10 +777,11 @@ class WsTransport {
         this.start();
       }
     };
+    this.ws.binaryType = 'arraybuffer';
     this.ws.onmessage = event => {
       this.lastSeen = Date.now();
       this.pingSent = null;
-      const f = JSON.parse(event.data);
+      const f = typeof event.data === 'string' ? JSON.parse(event.data) : parseBinaryFrame(event.data);
       if (o.token && !this.authed && !this.accepted(f)) return;
       if (this.probe) {
         conn._probed(this); // frames flow both ways: an upgrade may switch to WebSocket
@@ -872,10 +920,13 @@ class WsTransport {
     const ref = `p${++this.refs}`;
     this.pending.set(ref, item);
     item.sent = true;
-    this.send({
-      type: 'publish', channel: item.channel, event: item.event, data: item.data, ref,
-      idempotencyKey: item.idempotencyKey,
-    });
+    const frame = { type: 'publish', channel: item.channel, event: item.event, ref,
+      idempotencyKey: item.idempotencyKey };
+    if (isBinary(item.data)) {
+      if (this.ws?.readyState === 1) this.ws.send(binaryFrame(frame, item.data));
+    } else {
+      this.send({ ...frame, data: item.data });
+    }
     return true;
   }
 

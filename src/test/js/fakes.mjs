@@ -9,6 +9,7 @@ export class FakeWebSocket {
     this.url = url;
     this.readyState = 0;
     this.sent = [];
+    this.binarySent = []; // binary frames, as sent (protocol section "Binary messages")
     FakeWebSocket.instances.push(this);
   }
 
@@ -16,8 +17,9 @@ export class FakeWebSocket {
     return FakeWebSocket.instances.at(-1);
   }
 
-  send(text) {
-    this.sent.push(JSON.parse(text));
+  send(data) {
+    if (typeof data === 'string') this.sent.push(JSON.parse(data));
+    else this.binarySent.push(data);
   }
 
   close() {

@@ -669,3 +669,61 @@ test('SSE and long-poll carry the token in the query; a refused first token is r
   assert.deepEqual(FakeWebSocket.last.sentOf('auth').map(f => f.token), ['token-1', 'token-2']);
   ws.close();
 });
+
+// ---- binary messages (protocol section "Binary messages") ----
+
+test('binary publish over WebSocket: one binary frame, a JSON header, a line feed, the bytes', async () => {
+  const herald = connect({ transports: ['ws'] });
+  await settle();
+  const ws = FakeWebSocket.last;
+  ws.open();
+  ws.frame({ type: 'pong', ref: 'hello' });
+  const acked = herald.publish('files:a', 'chunk', new Uint8Array([0, 10, 255]).subarray(1));
+  const frame = ws.binarySent.at(-1);
+  assert.ok(frame instanceof Uint8Array, 'sent as bytes, not text');
+  const end = frame.indexOf(10);
+  const header = JSON.parse(new TextDecoder().decode(frame.subarray(0, end)));
+  assert.equal(header.type, 'publish');
+  assert.equal(header.channel, 'files:a');
+  assert.equal(header.event, 'chunk');
+  assert.match(header.idempotencyKey, /^[!-~]{1,128}$/);
+  assert.equal(header.data, undefined, 'the bytes are not in the header');
+  assert.deepEqual([...frame.subarray(end + 1)], [10, 255], 'only the view\'s bytes');
+  ws.frame({ type: 'ack', ref: header.ref, channel: 'files:a', offset: 1, id: 'e-1' });
+  assert.equal((await acked).offset, 1);
+});
+
+test('binary messages arrive as ArrayBuffer from a binary frame and from base64 on SSE alike', async () => {
+  const herald = connect({ transports: ['ws'] });
+  const seen = [];
+  herald.subscribe('files:a', m => seen.push(m));
+  await settle();
+  const ws = FakeWebSocket.last;
+  ws.open();
+  ws.frame({ type: 'pong', ref: 'hello' });
+  ws.frame({ type: 'subscribed', channel: 'files:a', offset: 0, epoch: 'e' });
+  const header = new TextEncoder().encode(JSON.stringify(
+    { type: 'message', channel: 'files:a', offset: 1, id: 'e-1', event: 'chunk', ts: 5 }) + '\n');
+  const bytes = new Uint8Array([...header, 1, 2, 10]);
+  ws.onmessage({ data: bytes.buffer });
+  herald._envelope({ channel: 'files:a', offset: 2, id: 'e-2', event: 'chunk', encoding: 'base64', data: 'AQIK', ts: 6 });
+  assert.equal(seen.length, 2);
+  for (const m of seen) {
+    assert.ok(m.data instanceof ArrayBuffer);
+    assert.deepEqual([...new Uint8Array(m.data)], [1, 2, 10]);
+    assert.equal(m.encoding, undefined);
+    assert.equal(m.event, 'chunk');
+  }
+  assert.deepEqual(seen.map(m => m.offset), [1, 2]);
+});
+
+test('binary publish over HTTP (SSE, long-polling): application/octet-stream with the bytes as the body', async () => {
+  const herald = connect({ transports: ['poll'] });
+  const acked = herald.publish('files:a', null, new Uint8Array([7, 8]).buffer);
+  await settle();
+  const post = fetch.requests.find(r => r.url.pathname === '/ctx/api/messages');
+  assert.equal(post.init.headers['Content-Type'], 'application/octet-stream');
+  assert.deepEqual([...new Uint8Array(post.init.body)], [7, 8]);
+  post.answer(201, { channel: 'files:a', offset: 1, id: 'e-1', event: 'message', encoding: 'base64', data: 'Bwg=', ts: 0 });
+  assert.equal((await acked).id, 'e-1');
+});
