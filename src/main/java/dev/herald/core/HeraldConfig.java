@@ -17,6 +17,8 @@ import java.util.function.Function;
  * @param subscriberQueue messages queued per connection before it counts as too slow and is closed (default 4096)
  * @param pollTimeout     how long a long-poll request waits for a message (default 25 s)
  * @param wsIdleTimeout   a WebSocket with no frame either way for this long is closed; zero never (default 5 min)
+ * @param wsPermessageDeflate whether a WebSocket handshake may negotiate permessage-deflate (RFC 7692) when the
+ *                        client offers it, as every browser does (default false: docs/performance.md, "Compression")
  * @param writeTimeout    a connection whose write stays in flight this long is closed (default 30 s)
  * @param ticker          whether the demo stock ticker publishes (default true)
  * @param tickerInterval  the demo ticker's publish interval (default 1 s)
@@ -48,6 +50,7 @@ public record HeraldConfig(
         int subscriberQueue,
         Duration pollTimeout,
         Duration wsIdleTimeout,
+        boolean wsPermessageDeflate,
         Duration writeTimeout,
         boolean ticker,
         Duration tickerInterval,
@@ -126,6 +129,7 @@ public record HeraldConfig(
                 r.integer("herald.subscriber.queue", 4096),
                 r.duration("herald.poll.timeout", Duration.ofSeconds(25)),
                 r.duration("herald.ws.idle-timeout", Duration.ofMinutes(5)),
+                r.bool("herald.ws.permessage-deflate", false),
                 r.duration("herald.write-timeout", Duration.ofSeconds(30)),
                 r.bool("herald.ticker", true),
                 r.duration("herald.ticker.interval", Duration.ofSeconds(1)),

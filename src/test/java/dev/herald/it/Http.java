@@ -76,7 +76,8 @@ public final class Http {
         return sum;
     }
 
-    private static String encode(String s) {
+    /** {@code s} as a query parameter value (UTF-8, form encoding). */
+    public static String encode(String s) {
         return java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8);
     }
 

@@ -1,5 +1,6 @@
 package dev.herald.transport.ws;
 
+import dev.herald.core.Bus;
 import dev.herald.core.ErrorCode;
 import dev.herald.core.HeraldException;
 import dev.herald.security.Authenticator;
@@ -10,6 +11,7 @@ import dev.herald.transport.Beans;
 import dev.herald.transport.Origins;
 import dev.herald.transport.UpgradeRequests;
 import jakarta.enterprise.inject.spi.Unmanaged;
+import jakarta.websocket.Extension;
 import jakarta.websocket.HandshakeResponse;
 import jakarta.websocket.server.HandshakeRequest;
 import jakarta.websocket.server.ServerEndpointConfig;
@@ -25,6 +27,9 @@ import java.util.Map;
  * origin (the container answers 403), and {@link #modifyHandshake} runs the authentication step on the handshake's
  * token ({@code token} query parameter or cookie) or the container's user, and finds the client's address. Both are
  * called by the container on the handshake's thread, once per handshake.
+ *
+ * <p>And the compression policy: {@link #getNegotiatedExtensions} leaves permessage-deflate (RFC 7692) out of the
+ * handshake unless {@code herald.ws.permessage-deflate} is true (docs/performance.md, "Compression").
  */
 public class CdiEndpointConfigurator extends ServerEndpointConfig.Configurator {
     /**
@@ -43,6 +48,28 @@ public class CdiEndpointConfigurator extends ServerEndpointConfig.Configurator {
     public <T> T getEndpointInstance(Class<T> endpointClass) {
         Unmanaged<T> u = (Unmanaged<T>) unmanaged.get(endpointClass);
         return u.newInstance().produce().inject().postConstruct().get();
+    }
+
+    /**
+     * The container's negotiation, without the compression extensions ({@code permessage-deflate} and the older
+     * {@code deflate-frame} variants) unless {@code herald.ws.permessage-deflate} is true: a compressed connection
+     * keeps a deflater and an inflater (their windows) for its whole life and compresses every message once per
+     * subscriber, where Herald otherwise encodes a message once for all of them. Called by the container on the
+     * handshake's thread.
+     */
+    @Override
+    public List<Extension> getNegotiatedExtensions(List<Extension> installed, List<Extension> requested) {
+        List<Extension> negotiated = super.getNegotiatedExtensions(installed, requested);
+        if (Beans.get(Bus.class).config().wsPermessageDeflate()) {
+            return negotiated;
+        }
+        return negotiated.stream().filter(e -> !compression(e.getName())).toList();
+    }
+
+    /** True for a compression extension's name: {@code permessage-deflate}, {@code x-webkit-deflate-frame}… */
+    static boolean compression(String name) {
+        String n = name == null ? "" : name.toLowerCase(java.util.Locale.ROOT);
+        return n.contains("deflate") || n.contains("compress");
     }
 
     /**
