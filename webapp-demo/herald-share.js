@@ -21,7 +21,7 @@
  */
 
 // herald.js imports this file, and this file these from herald.js: used only once both have run, never at load.
-import { HeraldError, newIdempotencyKey, splitId } from './herald.js';
+import { HeraldError, fetchPresence, newIdempotencyKey, splitId } from './herald.js';
 
 // ---- pure parts, exported for the unit tests in src/test/js ----
 
@@ -805,18 +805,12 @@ export class SharedConnection {
    * does: the shared connection is one entry of it for all its tabs.
    */
   async presence(channel) {
-    if (!CHANNEL.test(channel)) throw new HeraldError('bad_channel', `not a channel name: ${channel}`);
-    const url = new URL('api/presence', this.base);
-    url.searchParams.set('channel', channel);
-    const headers = {};
-    if (this.options.token) {
+    let token = null;
+    if (this.options.token && CHANNEL.test(channel)) {
       const value = await this._token();
-      headers.Authorization = `Bearer ${typeof value === 'string' ? value : value.token}`;
+      token = typeof value === 'string' ? value : value.token;
     }
-    const response = await this._env.fetch(url, { headers, cache: 'no-store' });
-    const body = await response.json().catch(() => null);
-    if (!response.ok) throw new HeraldError(body?.error?.code || 'internal', body?.error?.message || `HTTP ${response.status}`);
-    return body.presence;
+    return fetchPresence(this._env, this.base, channel, token);
   }
 
   async _history(channel, since, limit) {

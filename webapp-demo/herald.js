@@ -125,6 +125,23 @@ export class HeraldError extends Error {
   }
 }
 
+/**
+ * Who is subscribed to `channel` (protocol section "Presence"): `GET {base}api/presence?channel=`, with
+ * `Authorization: Bearer <token>` when a token is given, through `env.fetch`. Resolves with [{client, user?, info?}];
+ * rejects with a HeraldError ('bad_channel' for a bad name, else the server's code: 'not_found' where presence is off,
+ * 'forbidden'…). Herald.presence() and herald-share.js' SharedConnection.presence() both read it so.
+ */
+export async function fetchPresence(env, base, channel, token) {
+  if (!CHANNEL.test(channel)) throw new HeraldError('bad_channel', `not a channel name: ${channel}`);
+  const url = new URL('api/presence', base);
+  url.searchParams.set('channel', channel);
+  const headers = token ? { Authorization: `Bearer ${token}` } : {};
+  const response = await env.fetch(url, { headers, cache: 'no-store' });
+  const body = await response.json().catch(() => null);
+  if (!response.ok) throw new HeraldError(body?.error?.code || 'internal', body?.error?.message || `HTTP ${response.status}`);
+  return body.presence;
+}
+
 // ---- pure helpers (exported for the unit tests in src/test/js) ----
 
 /**
@@ -332,16 +349,8 @@ class Connection {
    * Who is subscribed to `channel` (protocol section "Presence"): resolves with [{client, user?, info?}], read over
    * HTTP whatever the transport; rejects with a HeraldError (e.g. 'not_found' where presence is off, 'forbidden').
    */
-  async presence(channel) {
-    if (!CHANNEL.test(channel)) throw new HeraldError('bad_channel', `not a channel name: ${channel}`);
-    const url = new URL('api/presence', this.base);
-    url.searchParams.set('channel', channel);
-    const headers = {};
-    if (this.options.token && this._auth.token) headers.Authorization = `Bearer ${this._auth.token}`;
-    const response = await this.env.fetch(url, { headers, cache: 'no-store' });
-    const body = await response.json().catch(() => null);
-    if (!response.ok) throw new HeraldError(body?.error?.code || 'internal', body?.error?.message || `HTTP ${response.status}`);
-    return body.presence;
+  presence(channel) {
+    return fetchPresence(this.env, this.base, channel, this.options.token ? this._auth.token : null);
   }
 
   /** A join or leave event: emitted as 'join' / 'leave' ({channel, client, user?, info?}) if the channel asked. */

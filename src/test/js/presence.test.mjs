@@ -4,7 +4,7 @@ import { test, beforeEach, afterEach, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeEventSource, FakeWebSocket, ManualClock, fakeFetch, importHerald, settle } from './fakes.mjs';
 
-const { Herald, HeraldError } = await importHerald();
+const { Herald, HeraldError, fetchPresence } = await importHerald();
 const URL_BASE = 'http://herald.test/ctx/';
 const clock = new ManualClock();
 let fetch;
@@ -42,6 +42,24 @@ test('presence(channel) reads the list over HTTP in the query form and rejects w
   await assert.rejects(off, e => e instanceof HeraldError && e.code === 'not_found');
   await assert.rejects(herald.presence('bad channel'), e => e.code === 'bad_channel');
   herald.close();
+});
+
+test('fetchPresence, read by herald.js and the shared tabs alike: a bearer token only when given, no fetch for a bad name', async () => {
+  const env = { fetch };
+  const withToken = fetchPresence(env, URL_BASE, 'chat:lobby', 'tok-1');
+  await settle();
+  assert.deepEqual(fetch.requests.at(-1).init.headers, { Authorization: 'Bearer tok-1' });
+  assert.equal(fetch.requests.at(-1).init.cache, 'no-store');
+  fetch.requests.at(-1).answer(200, { channel: 'chat:lobby', presence: [] });
+  assert.deepEqual(await withToken, []);
+  const anonymous = fetchPresence(env, URL_BASE, 'chat:lobby', null);
+  await settle();
+  assert.deepEqual(fetch.requests.at(-1).init.headers, {});
+  fetch.requests.at(-1).answer(403, { error: { code: 'forbidden', message: 'no presence capability' } });
+  await assert.rejects(anonymous, e => e instanceof HeraldError && e.code === 'forbidden');
+  const before = fetch.requests.length;
+  await assert.rejects(fetchPresence(env, URL_BASE, 'bad channel', 'tok-1'), e => e.code === 'bad_channel');
+  assert.equal(fetch.requests.length, before);
 });
 
 test('WebSocket: the subscribe frame asks for events with the user and info; join/leave reach on() listeners', async () => {

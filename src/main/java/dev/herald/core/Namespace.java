@@ -68,10 +68,15 @@ public record Namespace(String name, int historySize, Duration historyTtl, int m
         /** Only the latest waiting envelope per conflation key is kept; a {@link Gap} with {@code conflated}. */
         CONFLATE;
 
+        /** Its name in settings and metrics: {@code disconnect}, {@code drop-oldest} or {@code conflate}. */
+        public String wire() {
+            return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        }
+
         /** {@code disconnect}, {@code drop-oldest} or {@code conflate}. */
         public static SlowConsumer of(String name) {
             for (SlowConsumer p : values()) {
-                if (p.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-').equals(name)) {
+                if (p.wire().equals(name)) {
                     return p;
                 }
             }

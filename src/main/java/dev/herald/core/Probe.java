@@ -58,6 +58,29 @@ public interface Probe {
     default void gap(String transport, Gap gap) {
     }
 
+    /**
+     * A subscription fell behind and its namespace's slow-consumer policy (docs/protocol.md, "Slow consumers") took
+     * over: from now until the connection catches up, its live envelopes of the channel are held per key
+     * ({@code conflate}) or by offset, the oldest dropped ({@code drop-oldest}); or a resume far behind on a
+     * conflating channel has its replay conflated. Called under the subscription's lock on a fan-out or container
+     * thread. (Under {@code disconnect} a slow connection is closed: {@link #closed} with {@link Disconnect#SLOW}.)
+     *
+     * @param policy {@link Namespace.SlowConsumer#DROP_OLDEST} or {@link Namespace.SlowConsumer#CONFLATE}
+     */
+    default void fellBehind(String transport, Namespace.SlowConsumer policy) {
+    }
+
+    /**
+     * Envelopes a subscriber that fell behind will not be sent, by its channel's slow-consumer policy: dropped as the
+     * oldest waiting ({@code drop-oldest}), or superseded by a later envelope of the same conflation key
+     * ({@code conflate}). The subscriber is told by a {@link Gap} (conflated under {@code conflate}).
+     *
+     * @param policy    {@link Namespace.SlowConsumer#DROP_OLDEST} or {@link Namespace.SlowConsumer#CONFLATE}
+     * @param envelopes how many, at least 1
+     */
+    default void skipped(String transport, Namespace.SlowConsumer policy, int envelopes) {
+    }
+
     /** The {@code Authorizer} refused an action with {@code unauthorized} or {@code forbidden}. */
     default void refused(String transport, ErrorCode code) {
     }

@@ -333,6 +333,7 @@ public final class Subscriber {
             state.last = subscribed.from();
             if (state.policy == Namespace.SlowConsumer.CONFLATE && replay.size() > BEHIND) {
                 // a client far behind on a conflating channel (a resume, a long-poll) gets the latest per key
+                tell(state.policy, true, 0);
                 state.pending = new java.util.LinkedHashMap<>();
                 for (Envelope e : replay) {
                     state.hold(e, Integer.MAX_VALUE);
@@ -341,6 +342,7 @@ public final class Subscriber {
                     emit(state, e, true, this::enqueue);
                 }
                 state.pending = null;
+                tell(state.policy, false, state.takeSkipped());
             } else {
                 for (Envelope e : replay) {
                     enqueue(e);
@@ -376,7 +378,9 @@ public final class Subscriber {
                 }
             } else if (state.pending != null) {
                 slow = !state.hold(e, queueLimit);
+                tell(state.policy, false, state.takeSkipped());
             } else if (state.behind(queued.get(), queueLimit)) {
+                tell(state.policy, true, 0);
                 state.pending = new java.util.LinkedHashMap<>();
                 slow = !state.hold(e, queueLimit);
                 enqueue(new Pending(state));
@@ -397,6 +401,23 @@ public final class Subscriber {
     void flush() {
         if (wip.getAndIncrement() == 0) {
             drain();
+        }
+    }
+
+    /**
+     * Tells the probe what a slow-consumer policy did ({@link Probe#fellBehind}, {@link Probe#skipped}); nothing when
+     * it did nothing. A throw from the probe is logged and forgotten: it never reaches the fan-out.
+     */
+    private void tell(Namespace.SlowConsumer policy, boolean fellBehind, int skipped) {
+        try {
+            if (fellBehind) {
+                probe.fellBehind(transport.name(), policy);
+            }
+            if (skipped > 0) {
+                probe.skipped(transport.name(), policy, skipped);
+            }
+        } catch (RuntimeException ex) {
+            LOG.log(System.Logger.Level.DEBUG, () -> "probe failed: " + ex);
         }
     }
 
@@ -521,6 +542,8 @@ public final class Subscriber {
         List<Envelope> held = new ArrayList<>();
         /** Live envelopes held per key while the subscriber is behind (one {@link Pending} queued); else null. */
         java.util.LinkedHashMap<Object, Envelope> pending;
+        /** Envelopes {@link #hold} dropped or superseded since the last {@link #takeSkipped}, for the probe. */
+        int skipped;
         /** False when this subscription replaced an earlier one of the same channel. */
         boolean fresh;
         /** Whether it gets join/leave events. */
@@ -554,13 +577,23 @@ public final class Subscriber {
                     var eldest = pending.keySet().iterator();
                     eldest.next();
                     eldest.remove();
+                    skipped++;
                 }
                 return true;
             }
             Object key = conflateMember == null ? "" : memberOf(e.data(), conflateMember);
-            pending.remove(key); // re-inserted last: the map stays in offset order
+            if (pending.remove(key) != null) { // re-inserted last: the map stays in offset order
+                skipped++;
+            }
             pending.put(key, e);
             return pending.size() <= limit;
+        }
+
+        /** What {@link #hold} dropped or superseded since the last call; counting starts afresh. */
+        int takeSkipped() {
+            int n = skipped;
+            skipped = 0;
+            return n;
         }
 
         /** The JSON text of a top-level member of the data object, or "" (one key) if it has none. */

@@ -4,6 +4,7 @@ import dev.herald.core.Disconnect;
 import dev.herald.core.Envelope;
 import dev.herald.core.ErrorCode;
 import dev.herald.core.Gap;
+import dev.herald.core.Namespace;
 import dev.herald.core.Probe;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -97,6 +98,16 @@ public final class OpsProbe implements Probe {
     @Override
     public void gap(String transport, Gap gap) {
         next.gap(transport, gap);
+    }
+
+    @Override
+    public void fellBehind(String transport, Namespace.SlowConsumer policy) {
+        next.fellBehind(transport, policy);
+    }
+
+    @Override
+    public void skipped(String transport, Namespace.SlowConsumer policy, int envelopes) {
+        next.skipped(transport, policy, envelopes);
     }
 
     @Override

@@ -352,6 +352,40 @@ class BusTest {
         }
     }
 
+    /** {@link Probe}: a probe that throws when told what a slow-consumer policy did costs the subscriber nothing. */
+    @Test
+    void aProbeThrowingOnSlowConsumerEventsLeavesTheFanOutAlone() throws Exception {
+        bus.stop();
+        bus = bus(config(Map.of("herald.namespaces", "prices", "herald.ns.prices.slow-consumer", "conflate")),
+                new AllowAllAuthorizer());
+        List<String> told = new CopyOnWriteArrayList<>();
+        bus.observe(new Probe() {
+            @Override
+            public void fellBehind(String transport, Namespace.SlowConsumer policy) {
+                told.add("behind");
+                throw new IllegalStateException("a broken probe");
+            }
+
+            @Override
+            public void skipped(String transport, Namespace.SlowConsumer policy, int envelopes) {
+                told.add("skipped");
+                throw new IllegalStateException("a broken probe");
+            }
+        });
+        RecordingTransport slow = RecordingTransport.paused();
+        bus.subscribe(bus.connect(Caller.SYSTEM, slow), "prices:x", null, null, "r1");
+        await().atMost(WAIT).until(() -> !slow.written().isEmpty());
+        publish("prices:x", 100);
+        slow.resume();
+        await().atMost(WAIT).until(() -> slow.offsets().contains(100L));
+        assertThat(told).contains("behind", "skipped");
+        assertThat(slow.closeReason()).isNull();
+        assertThat(slow.offsets()).isSorted().doesNotHaveDuplicates().endsWith(100L);
+        RecordingTransport after = subscribe("prices:x", null, null);
+        publish("prices:x", 1);
+        await().atMost(WAIT).until(() -> after.offsets().contains(101L) && slow.offsets().contains(101L));
+    }
+
     @Test
     void aPausedSubscriberOfADropOldestNamespaceKeepsTheNewestAndIsToldWhatWasDropped() throws Exception {
         bus.stop();

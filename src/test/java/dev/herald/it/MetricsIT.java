@@ -105,7 +105,9 @@ class MetricsIT {
                     // 5 on the workload's channel, 1 on herald:admin (the admin feed's own, in-process)
                     .containsEntry("herald_subscriptions", 6.0)
                     .containsEntry("herald_channels", 2.0)
-                    .containsEntry("herald_draining", 0.0);
+                    .containsEntry("herald_draining", 0.0)
+                    .containsEntry("herald_slow_consumer_skipped_total{policy=\"conflate\",transport=\"ws\"}", 0.0)
+                    .containsEntry("herald_slow_consumer_behind_total{policy=\"drop-oldest\",transport=\"sse\"}", 0.0);
             assertThat(m.keySet()).anyMatch(k -> k.startsWith("jvm_memory_used_bytes{area=\"heap\""))
                     .anyMatch(k -> k.startsWith("jvm_gc_"));
             assertThat(m).containsKeys("jvm_threads_live_threads", "jetty_threads_busy", "process_uptime_seconds",
@@ -185,6 +187,27 @@ class MetricsIT {
             assertThat(query(api, "sum(herald_deliveries_total{transport=~\"ws|sse\"})")).isEqualTo("50");
             assertThat(query(api, "up{job=\"herald\"}")).isEqualTo("1");
         });
+    }
+
+    /**
+     * docs/protocol.md 8.1: a WebSocket resuming 20 envelopes behind on a conflating channel (the shipped
+     * {@code prices} namespace, conflated per channel) gets the latest only; the 19 others are counted as skipped.
+     * Last: it publishes on a channel of its own, after the workload's exact counts were checked.
+     */
+    @Test
+    @Order(6)
+    void envelopesConflatedAwayFromASubscriberFarBehindAreCounted() {
+        String channel = "prices:metrics-" + Long.toString(System.nanoTime(), 36);
+        for (int i = 1; i <= 20; i++) {
+            ops.publish(channel, "{\"price\":" + i + "}");
+        }
+        try (WsClient behind = WsClient.connect(ops.ws())) {
+            behind.subscribe(channel, 0L, "behind");
+            assertThat(behind.awaitMessages(channel, 1)).extracting(m -> m.getInt("offset")).containsExactly(20);
+            Awaitility.await().atMost(WAIT).untilAsserted(() -> assertThat(OpsNode.samples(ops.scrape()))
+                    .containsEntry("herald_slow_consumer_skipped_total{policy=\"conflate\",transport=\"ws\"}", 19.0)
+                    .containsEntry("herald_slow_consumer_behind_total{policy=\"conflate\",transport=\"ws\"}", 1.0));
+        }
     }
 
     /** The value of a PromQL query's only sample, or null when it has none. */

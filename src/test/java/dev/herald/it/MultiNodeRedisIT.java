@@ -58,12 +58,7 @@ class MultiNodeRedisIT extends MultiNodeSuite {
         List<String> channels = channels("reset");
         try (WsClient wsA = WsClient.connect(ws(a)); WsClient wsB = WsClient.connect(ws(b));
              SseClient sseA = sse(a, channels, Map.of()); SseClient sseB = sse(b, channels, Map.of())) {
-            for (String channel : channels) {
-                subscribe(wsA, channel, null, null);
-                subscribe(wsB, channel, null, null);
-            }
-            awaitSubscribed(sseA, channels);
-            awaitSubscribed(sseB, channels);
+            subscribeAll(channels, List.of(wsA, wsB), List.of(sseA, sseB));
             List<String> oldEpochs = new ArrayList<>();
             for (String channel : channels) {
                 oldEpochs.add(epoch(publish(a, channel, "1")));
@@ -138,12 +133,7 @@ class MultiNodeRedisIT extends MultiNodeSuite {
         HeraldTarget.Standalone e = aofNodes.get(1);
         try (WsClient wsD = WsClient.connect(ws(d)); WsClient wsE = WsClient.connect(ws(e));
              SseClient sseD = sse(d, channels, Map.of()); SseClient sseE = sse(e, channels, Map.of())) {
-            for (String channel : channels) {
-                subscribe(wsD, channel, null, null);
-                subscribe(wsE, channel, null, null);
-            }
-            awaitSubscribed(sseD, channels);
-            awaitSubscribed(sseE, channels);
+            subscribeAll(channels, List.of(wsD, wsE), List.of(sseD, sseE));
             for (String channel : channels) {
                 publish(d, channel, "1");
                 publish(e, channel, "2");
@@ -220,12 +210,7 @@ class MultiNodeRedisIT extends MultiNodeSuite {
         HeraldTarget.Standalone e = aofNodes.get(1);
         try (WsClient wsD = WsClient.connect(ws(d)); WsClient wsE = WsClient.connect(ws(e));
              SseClient sseD = sse(d, channels, Map.of()); SseClient sseE = sse(e, channels, Map.of())) {
-            for (String channel : channels) {
-                subscribe(wsD, channel, null, null);
-                subscribe(wsE, channel, null, null);
-            }
-            awaitSubscribed(sseD, channels);
-            awaitSubscribed(sseE, channels);
+            subscribeAll(channels, List.of(wsD, wsE), List.of(sseD, sseE));
             List<String> oldEpochs = new ArrayList<>();
             for (String channel : channels) {
                 oldEpochs.add(epoch(publish(d, channel, "1")));

@@ -145,10 +145,7 @@ abstract class MultiNodeSuite {
         List<String> channels = channels("same");
         try (WsClient onA = WsClient.connect(ws(a)); SseClient onB = sse(b, channels, Map.of());
              WsClient publisherOnB = WsClient.connect(ws(b))) {
-            for (String channel : channels) {
-                subscribe(onA, channel, null, null);
-            }
-            awaitSubscribed(onB, channels);
+            subscribeAll(channels, List.of(onA), List.of(onB));
             Map<String, List<String>> ids = new LinkedHashMap<>();
             for (int i = 1; i <= 10; i++) {
                 for (String channel : channels) {
@@ -323,10 +320,7 @@ abstract class MultiNodeSuite {
         HeraldTarget.Standalone c2 = null;
         try (WsClient onA = WsClient.connect(ws(a)); SseClient onB = sse(b, channels, Map.of());
              Publisher publisher = new Publisher(channels, a, b)) {
-            for (String channel : channels) {
-                subscribe(onA, channel, null, null);
-            }
-            awaitSubscribed(onB, channels);
+            subscribeAll(channels, List.of(onA), List.of(onB));
             publisher.start();
             publisher.awaitAcks(a, 10);
 
@@ -372,6 +366,96 @@ abstract class MultiNodeSuite {
             assertNoGap(onA, onB);
         } finally {
             close(c, c2);
+        }
+    }
+
+    /**
+     * docs/protocol.md section 4.1, across nodes: a publish over HTTP with an {@code Idempotency-Key} on node a, sent
+     * again on node b (a client retrying elsewhere after a timeout), is published once: b answers 201 with a's
+     * envelope, whatever the repeat carried, and {@code Idempotent-Replayed: true}. The same key sent to both nodes
+     * at once is published once too. Subscribers on a (WebSocket) and b (SSE) receive each once: the next thing they
+     * receive is the marker published after it, and history holds nothing more.
+     */
+    @Test
+    void theSameIdempotencyKeyOverHttpOnAAndOnBPublishesOneEnvelope() {
+        List<String> channels = channels("idem-http");
+        try (WsClient onA = WsClient.connect(ws(a)); SseClient onB = sse(b, channels, Map.of())) {
+            subscribeAll(channels, List.of(onA), List.of(onB));
+            for (String channel : channels) {
+                String key = "pay-" + channel;
+                HttpResponse<String> first = post(a, channel, "1", key);
+                assertThat(first.statusCode()).as(first.body()).isEqualTo(201);
+                assertThat(first.headers().firstValue("Idempotent-Replayed")).isEmpty();
+                HttpResponse<String> again = post(b, channel, "2", key);
+                assertThat(again.statusCode()).as(again.body()).isEqualTo(201);
+                assertThat(again.headers().firstValue("Idempotent-Replayed")).contains("true");
+                assertThat(Http.json(again)).isEqualTo(Http.json(first));
+                assertThat(Http.json(first).getJsonNumber("offset").longValue()).isEqualTo(1);
+
+                String raced = "race-" + channel;
+                CompletableFuture<HttpResponse<String>> fromA = CompletableFuture.supplyAsync(
+                        () -> post(a, channel, "3", raced), MultiNodeSuite::inNewThread);
+                HttpResponse<String> fromB = post(b, channel, "3", raced);
+                List<HttpResponse<String>> both = List.of(fromA.join(), fromB);
+                assertThat(both).allSatisfy(r -> assertThat(r.statusCode()).as(r.body()).isEqualTo(201));
+                assertThat(both).as("one of the two is the publish, the other its replay")
+                        .filteredOn(r -> r.headers().firstValue("Idempotent-Replayed").isPresent()).hasSize(1)
+                        .allSatisfy(r -> assertThat(r.headers().firstValue("Idempotent-Replayed")).contains("true"));
+                assertThat(Http.json(both.get(0))).isEqualTo(Http.json(both.get(1)));
+                assertThat(Http.json(fromB).getJsonNumber("offset").longValue()).isEqualTo(2);
+
+                assertThat(publish(b, channel, "4").getJsonNumber("offset").longValue()).as("the marker").isEqualTo(3);
+            }
+            for (String channel : channels) {
+                List<JsonObject> ws = awaitMessages(onA, channel, 3);
+                assertThat(offsets(ws)).as(channel).containsExactly(1L, 2L, 3L);
+                assertThat(ws).extracting(o -> o.getInt("data")).containsExactly(1, 3, 4);
+                assertThat(awaitEnvelopes(onB, channel, 3)).as("SSE on b, the same envelopes as the WebSocket on a")
+                        .containsExactlyElementsOf(ws.stream().map(MultiNodeSuite::envelope).toList());
+                HttpResponse<String> history = get(b, "api/messages?channel=" + enc(channel) + "&since=0");
+                assertThat(history.statusCode()).as(history.body()).isEqualTo(200);
+                assertThat(offsets(Http.json(history).getJsonArray("messages").getValuesAs(JsonObject.class)))
+                        .containsExactly(1L, 2L, 3L);
+            }
+            assertNoGap(onA, onB);
+        }
+    }
+
+    /**
+     * docs/protocol.md section 4.1, across nodes: a WebSocket {@code publish} frame with an {@code idempotencyKey} on
+     * node a, sent again on node b, is acked on b with a's offset and id and {@code "replayed":true}; the same key
+     * over HTTP on a is a replay too. WebSocket subscribers on both nodes receive the envelope once: the next thing
+     * they receive is the marker published after it.
+     */
+    @Test
+    void theSameIdempotencyKeyInWebSocketPublishFramesOnAAndOnBPublishesOneEnvelope() {
+        List<String> channels = channels("idem-ws");
+        try (WsClient onA = WsClient.connect(ws(a)); WsClient onB = WsClient.connect(ws(b))) {
+            subscribeAll(channels, List.of(onA, onB), List.of());
+            for (String channel : channels) {
+                String key = "order-" + channel;
+                JsonObject first = publishWs(onA, channel, "1", key);
+                assertThat(first.containsKey("replayed")).as(first.toString()).isFalse();
+                assertThat(first.getJsonNumber("offset").longValue()).isEqualTo(1);
+                JsonObject again = publishWs(onB, channel, "2", key);
+                assertThat(again.getBoolean("replayed", false)).as(again.toString()).isTrue();
+                assertThat(again.getJsonNumber("offset").longValue()).isEqualTo(1);
+                assertThat(again.getString("id")).isEqualTo(first.getString("id"));
+                HttpResponse<String> overHttp = post(a, channel, "3", key);
+                assertThat(overHttp.headers().firstValue("Idempotent-Replayed")).contains("true");
+                assertThat(Http.json(overHttp).getString("id")).isEqualTo(first.getString("id"));
+
+                JsonObject marker = publishWs(onB, channel, "4");
+                assertThat(marker.containsKey("replayed")).isFalse();
+                assertThat(marker.getJsonNumber("offset").longValue()).isEqualTo(2);
+            }
+            for (String channel : channels) {
+                List<JsonObject> onNodeA = awaitMessages(onA, channel, 2);
+                assertThat(offsets(onNodeA)).as(channel).containsExactly(1L, 2L);
+                assertThat(onNodeA).extracting(o -> o.getInt("data")).containsExactly(1, 4);
+                assertThat(awaitMessages(onB, channel, 2)).as("on b as on a").isEqualTo(onNodeA);
+            }
+            assertNoGap(onA, onB);
         }
     }
 
@@ -490,6 +574,21 @@ abstract class MultiNodeSuite {
                 .until(() -> channels.stream().allMatch(c -> sse.lastEventId().contains(c + "=")));
     }
 
+    /**
+     * Subscribes each WebSocket to every channel (asserting each {@code subscribed}) and waits until each SSE stream
+     * (opened on those channels) has started every subscription.
+     */
+    static void subscribeAll(List<String> channels, List<WsClient> sockets, List<SseClient> streams) {
+        for (String channel : channels) {
+            for (WsClient ws : sockets) {
+                subscribe(ws, channel, null, null);
+            }
+        }
+        for (SseClient sse : streams) {
+            awaitSubscribed(sse, channels);
+        }
+    }
+
     /** Sends a subscribe frame ({@code since}, {@code epoch} optional) and returns its {@code subscribed} reply. */
     static JsonObject subscribe(WsClient client, String channel, Long since, String epoch) {
         String ref = "s-" + channel + "-" + System.nanoTime();
@@ -519,9 +618,18 @@ abstract class MultiNodeSuite {
     }
 
     static HttpResponse<String> post(HeraldTarget.Standalone node, String channel, String body) {
-        return Http.send(HttpRequest.newBuilder(node.base().resolve("api/messages?channel=" + enc(channel)))
-                .timeout(Duration.ofSeconds(30))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build());
+        return post(node, channel, body, null);
+    }
+
+    /** A publish over HTTP with an {@code Idempotency-Key} header, unless {@code key} is null. */
+    static HttpResponse<String> post(HeraldTarget.Standalone node, String channel, String body, String key) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(node.base().resolve("api/messages?channel="
+                        + enc(channel))).timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+        if (key != null) {
+            request.header("Idempotency-Key", key);
+        }
+        return Http.send(request.build());
     }
 
     /** Publishes over HTTP, asserting 201; returns the envelope. */
@@ -533,9 +641,14 @@ abstract class MultiNodeSuite {
 
     /** Publishes over the WebSocket, asserting an {@code ack}; returns it. */
     static JsonObject publishWs(WsClient client, String channel, String data) {
+        return publishWs(client, channel, data, null);
+    }
+
+    /** Publishes over the WebSocket with an {@code idempotencyKey}, unless {@code key} is null; returns the ack. */
+    static JsonObject publishWs(WsClient client, String channel, String data, String key) {
         String ref = "p-" + channel + "-" + System.nanoTime();
-        client.send("{\"type\":\"publish\",\"channel\":\"" + channel + "\",\"data\":" + data + ",\"ref\":\"" + ref
-                + "\"}");
+        client.send("{\"type\":\"publish\",\"channel\":\"" + channel + "\",\"data\":" + data
+                + (key == null ? "" : ",\"idempotencyKey\":\"" + key + "\"") + ",\"ref\":\"" + ref + "\"}");
         JsonObject reply = awaitReply(client, ref);
         assertThat(reply.getString("type")).as(reply.toString()).isEqualTo("ack");
         return reply;

@@ -466,6 +466,11 @@ public final class RedisBroker implements Broker {
         private long last;
         /** The last envelope delivered, or null (seeded from history: nothing delivered yet). */
         private Envelope lastDelivered;
+        /**
+         * Its print for {@link #floor} ({@code <ts>:<bytes of data>}), made at most once per envelope (by the first
+         * publish or history read after it was delivered, not by each); null until then.
+         */
+        private String lastPrint;
         /** Epochs this channel had before the current one: their envelopes still in flight are dropped. */
         private final java.util.Set<String> retired = new java.util.LinkedHashSet<>();
         /** Live envelopes held back while a catch-up read runs; null when none runs. */
@@ -480,9 +485,13 @@ public final class RedisBroker implements Broker {
             if (epoch == null) {
                 return NO_FLOOR;
             }
-            String print = lastDelivered == null || lastDelivered.offset() != last ? ""
-                    : lastDelivered.ts() + ":" + utf8Length(lastDelivered.data());
-            return new String[] {epoch, Long.toString(last), print};
+            if (lastDelivered == null || lastDelivered.offset() != last) {
+                return new String[] {epoch, Long.toString(last), ""};
+            }
+            if (lastPrint == null) {
+                lastPrint = lastDelivered.ts() + ":" + utf8Length(lastDelivered.data());
+            }
+            return new String[] {epoch, Long.toString(last), lastPrint};
         }
 
         /** Where the channel stood when the node subscribed, unless something was delivered since. */
@@ -515,6 +524,7 @@ public final class RedisBroker implements Broker {
             epoch = e.epoch();
             last = e.offset();
             lastDelivered = e;
+            lastPrint = null;
             listener.onMessage(e);
         }
 

@@ -5,6 +5,7 @@ import dev.herald.core.Disconnect;
 import dev.herald.core.Envelope;
 import dev.herald.core.ErrorCode;
 import dev.herald.core.Gap;
+import dev.herald.core.Namespace;
 import dev.herald.core.Probe;
 import dev.herald.core.Subscriber;
 import io.micrometer.core.instrument.Counter;
@@ -48,6 +49,9 @@ public final class HeraldMetrics implements Probe, AutoCloseable {
             Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25),
             Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
             Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10)};
+    /** The policies that keep a slow subscriber connected: what they did is counted (disconnects are counted apart). */
+    private static final Namespace.SlowConsumer[] POLICIES = {Namespace.SlowConsumer.DROP_OLDEST,
+            Namespace.SlowConsumer.CONFLATE};
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final String engine;
@@ -81,6 +85,10 @@ public final class HeraldMetrics implements Probe, AutoCloseable {
             gaugeOf(t); // present (at 0) from the start, so that a query never finds nothing
             counter("herald.publishes", "Messages published, by the publisher's transport", "transport", t);
             counter("herald.deliveries", "Messages written to subscribers, by transport", "transport", t);
+            for (Namespace.SlowConsumer p : POLICIES) {
+                behindCounter(t, p);
+                skippedCounter(t, p);
+            }
         }
         counter("herald.publishes", "Messages published, by the publisher's transport", "transport", "http");
         Gauge.builder("herald.subscriptions", bus, b -> b.channelSubscribers().values().stream()
@@ -227,6 +235,28 @@ public final class HeraldMetrics implements Probe, AutoCloseable {
     public void gap(String transport, Gap gap) {
         counter("herald.gaps", "Gaps told to resuming subscribers (history no longer held what they missed)",
                 "transport", transport, "reset", Boolean.toString(gap.reset())).increment();
+    }
+
+    private Counter behindCounter(String transport, Namespace.SlowConsumer policy) {
+        return counter("herald.slow.consumer.behind",
+                "Times a subscription fell behind and its namespace's slow-consumer policy held its envelopes",
+                "transport", transport, "policy", policy.wire());
+    }
+
+    private Counter skippedCounter(String transport, Namespace.SlowConsumer policy) {
+        return counter("herald.slow.consumer.skipped",
+                "Envelopes a subscriber that fell behind was not sent: dropped (drop-oldest) or superseded (conflate)",
+                "transport", transport, "policy", policy.wire());
+    }
+
+    @Override
+    public void fellBehind(String transport, Namespace.SlowConsumer policy) {
+        behindCounter(transport, policy).increment();
+    }
+
+    @Override
+    public void skipped(String transport, Namespace.SlowConsumer policy, int envelopes) {
+        skippedCounter(transport, policy).increment(envelopes);
     }
 
     @Override
