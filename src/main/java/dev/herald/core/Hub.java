@@ -10,12 +10,12 @@ import java.util.concurrent.Executor;
  * first local subscriber, and withdraws it when the last one leaves.
  *
  * <p>Fan-out is split over {@link Lane}s, one per fan-out thread; a subscriber always belongs to the same lane. A
- * channel's subscribers are kept as one copy-on-write array per lane: a publish hands each lane its array (a
+ * channel's subscribers are kept as one immutable {@link Roster} per lane: a publish hands each lane its roster (a
  * snapshot taken in offset order, under the broker's channel lock) without locking or copying; subscribing and
- * unsubscribing copy one array.
+ * unsubscribing copy a chunk or two of one roster.
  */
 final class Hub implements Broker.Listener {
-    private final ConcurrentHashMap<String, Subscriber[][]> channels = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Roster[]> channels = new ConcurrentHashMap<>();
     private final Broker broker;
     private final Lane[] lanes;
     private final PresenceManager presence;
@@ -42,10 +42,10 @@ final class Hub implements Broker.Listener {
 
     @Override
     public void onMessage(Envelope envelope) {
-        Subscriber[][] byLane = channels.get(envelope.channel());
+        Roster[] byLane = channels.get(envelope.channel());
         if (byLane != null) {
             for (int i = 0; i < lanes.length; i++) {
-                if (byLane[i].length > 0) {
+                if (byLane[i].size() > 0) {
                     lanes[i].offer(envelope, byLane[i]);
                 }
             }
@@ -54,11 +54,13 @@ final class Hub implements Broker.Listener {
 
     /** A join or leave from the engine: queued to the local subscribers of its channel that asked for events. */
     void onPresence(PresenceEvent event) {
-        Subscriber[][] byLane = channels.get(event.channel());
+        Roster[] byLane = channels.get(event.channel());
         if (byLane != null) {
-            for (Subscriber[] list : byLane) {
-                for (Subscriber s : list) {
-                    s.presence(event);
+            for (Roster roster : byLane) {
+                for (Subscriber[] chunk : roster.chunks()) {
+                    for (Subscriber s : chunk) {
+                        s.presence(event);
+                    }
                 }
             }
         }
@@ -76,15 +78,12 @@ final class Hub implements Broker.Listener {
                 if (joinLeave.test(channel)) {
                     presence.subscribe(channel);
                 }
-                byLane = new Subscriber[lanes.length][];
-                Arrays.fill(byLane, new Subscriber[0]);
+                byLane = new Roster[lanes.length];
+                Arrays.fill(byLane, Roster.EMPTY);
             } else {
                 byLane = byLane.clone();
             }
-            Subscriber[] list = byLane[lane];
-            Subscriber[] next = Arrays.copyOf(list, list.length + 1);
-            next[list.length] = s;
-            byLane[lane] = next;
+            byLane[lane] = byLane[lane].with(s);
             return byLane;
         });
     }
@@ -92,9 +91,8 @@ final class Hub implements Broker.Listener {
     void remove(String channel, Subscriber s) {
         int lane = lane(s);
         channels.computeIfPresent(channel, (c, byLane) -> {
-            Subscriber[] list = byLane[lane];
-            int i = Arrays.asList(list).indexOf(s);
-            if (i < 0) {
+            Roster next = byLane[lane].without(s);
+            if (next == byLane[lane]) {
                 return byLane;
             }
             if (total(byLane) == 1) {
@@ -104,25 +102,22 @@ final class Hub implements Broker.Listener {
                 }
                 return null;
             }
-            Subscriber[] next = new Subscriber[list.length - 1];
-            System.arraycopy(list, 0, next, 0, i);
-            System.arraycopy(list, i + 1, next, i, list.length - i - 1);
-            Subscriber[][] copy = byLane.clone();
+            Roster[] copy = byLane.clone();
             copy[lane] = next;
             return copy;
         });
     }
 
-    private static int total(Subscriber[][] byLane) {
+    private static int total(Roster[] byLane) {
         int n = 0;
-        for (Subscriber[] list : byLane) {
-            n += list.length;
+        for (Roster roster : byLane) {
+            n += roster.size();
         }
         return n;
     }
 
     int count(String channel) {
-        Subscriber[][] byLane = channels.get(channel);
+        Roster[] byLane = channels.get(channel);
         return byLane == null ? 0 : total(byLane);
     }
 

@@ -28,7 +28,7 @@ final class Lane implements Runnable {
     private final List<Subscriber> touched = new ArrayList<>();
 
     /** One envelope for this lane's subscribers of its channel, as they were when it was published. */
-    record Delivery(Envelope envelope, Subscriber[] subscribers) {
+    record Delivery(Envelope envelope, Roster subscribers) {
     }
 
     Lane(Executor executor) {
@@ -36,7 +36,7 @@ final class Lane implements Runnable {
     }
 
     /** Queues a delivery; never blocks. Called in offset order per channel (under the broker's channel lock). */
-    void offer(Envelope envelope, Subscriber[] subscribers) {
+    void offer(Envelope envelope, Roster subscribers) {
         queue.offer(new Delivery(envelope, subscribers));
         if (wip.getAndIncrement() == 0) {
             try {
@@ -55,14 +55,16 @@ final class Lane implements Runnable {
             Delivery d;
             int n = 0;
             while ((d = queue.poll()) != null) {
-                for (Subscriber s : d.subscribers()) {
-                    try {
-                        if (s.offer(d.envelope()) && !s.touched) {
-                            s.touched = true;
-                            touched.add(s);
+                for (Subscriber[] chunk : d.subscribers().chunks()) {
+                    for (Subscriber s : chunk) {
+                        try {
+                            if (s.offer(d.envelope()) && !s.touched) {
+                                s.touched = true;
+                                touched.add(s);
+                            }
+                        } catch (Throwable t) { // one subscriber's fault never stops the lane
+                            s.fault(t);
                         }
-                    } catch (Throwable t) { // one subscriber's fault never stops the lane
-                        s.fault(t);
                     }
                 }
                 if (++n == RUN) {

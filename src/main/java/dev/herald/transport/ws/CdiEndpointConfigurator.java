@@ -10,7 +10,6 @@ import dev.herald.security.Limits;
 import dev.herald.transport.Beans;
 import dev.herald.transport.Origins;
 import dev.herald.transport.UpgradeRequests;
-import jakarta.enterprise.inject.spi.Unmanaged;
 import jakarta.websocket.Extension;
 import jakarta.websocket.HandshakeResponse;
 import jakarta.websocket.server.HandshakeRequest;
@@ -19,9 +18,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Creates each endpoint instance through CDI, so its {@code @Inject} fields are filled on every container: on Tomcat
- * or Jetty with Weld, the container's own endpoint factory does not inject. The instances are non-contextual
- * ({@link Unmanaged}): CDI keeps no reference to them, so a closed connection leaves nothing behind.
+ * Creates each endpoint instance with the application's CDI beans, the same on every container (on Tomcat or Jetty
+ * with Weld, the container's own endpoint factory does not inject). The instances are plain objects: CDI keeps no
+ * reference to them, so a closed connection leaves nothing behind.
  *
  * <p>Also the handshake's security (docs/security.md): {@link #checkOrigin} refuses a browser page of another
  * origin (the container answers 403), and {@link #modifyHandshake} runs the authentication step on the handshake's
@@ -33,21 +32,38 @@ import java.util.Map;
  */
 public class CdiEndpointConfigurator extends ServerEndpointConfig.Configurator {
     /**
-     * One {@link Unmanaged} per endpoint class, reused for every connection: building it resolves the bean manager
-     * and the class's injection target, which cost more than the rest of a WebSocket handshake.
+     * The application's beans, looked up once (on the first handshake; a racing second lookup is harmless): each
+     * {@code CDI.current()} walks the stack to find the calling class's bean manager, which cost several lookups per
+     * handshake in a connection storm. They are {@code @ApplicationScoped} proxies, valid as long as this
+     * configurator, which the application registers with its endpoint when it starts.
      */
-    private final ClassValue<Unmanaged<?>> unmanaged = new ClassValue<>() {
-        @Override
-        protected Unmanaged<?> computeValue(Class<?> type) {
-            return new Unmanaged<>(type);
-        }
-    };
+    private volatile Services services;
 
+    private record Services(Bus bus, Authenticator authenticator, Limits limits) {
+    }
+
+    private Services services() {
+        Services s = services;
+        if (s == null) {
+            s = new Services(Beans.get(Bus.class), Beans.get(Authenticator.class), Beans.get(Limits.class));
+            services = s;
+        }
+        return s;
+    }
+
+    /**
+     * A new {@link WebSocketEndpoint} for each connection, given the application's beans directly: no CDI creation
+     * or injection per connection (which cost more than the rest of a handshake in a connection storm).
+     *
+     * @throws InstantiationException for another endpoint class (Herald registers only its own)
+     */
     @Override
-    @SuppressWarnings("unchecked")
-    public <T> T getEndpointInstance(Class<T> endpointClass) {
-        Unmanaged<T> u = (Unmanaged<T>) unmanaged.get(endpointClass);
-        return u.newInstance().produce().inject().postConstruct().get();
+    public <T> T getEndpointInstance(Class<T> endpointClass) throws InstantiationException {
+        if (endpointClass != WebSocketEndpoint.class) {
+            throw new InstantiationException("not Herald's endpoint: " + endpointClass.getName());
+        }
+        Services s = services();
+        return endpointClass.cast(new WebSocketEndpoint(s.bus(), s.authenticator(), s.limits()));
     }
 
     /**
@@ -60,7 +76,7 @@ public class CdiEndpointConfigurator extends ServerEndpointConfig.Configurator {
     @Override
     public List<Extension> getNegotiatedExtensions(List<Extension> installed, List<Extension> requested) {
         List<Extension> negotiated = super.getNegotiatedExtensions(installed, requested);
-        if (Beans.get(Bus.class).config().wsPermessageDeflate()) {
+        if (services().bus().config().wsPermessageDeflate()) {
             return negotiated;
         }
         return negotiated.stream().filter(e -> !compression(e.getName())).toList();
@@ -83,15 +99,14 @@ public class CdiEndpointConfigurator extends ServerEndpointConfig.Configurator {
         if (host == null) {
             return true;
         }
-        return Origins.allowed(originHeaderValue, host,
-                Beans.get(Authenticator.class).settings().allowedOrigins());
+        return Origins.allowed(originHeaderValue, host, services().authenticator().settings().allowedOrigins());
     }
 
     @Override
     public void modifyHandshake(ServerEndpointConfig sec, HandshakeRequest request, HandshakeResponse response) {
         super.modifyHandshake(sec, request, response);
-        Authenticator authenticator = Beans.get(Authenticator.class);
-        Limits limits = Beans.get(Limits.class);
+        Authenticator authenticator = services().authenticator();
+        Limits limits = services().limits();
         Map<String, List<String>> headers = request.getHeaders();
         String address = limits.clientAddress(UpgradeRequests.peer(), header(headers, "X-Forwarded-For"));
         Handshake handshake;

@@ -16,7 +16,6 @@ import dev.herald.security.Caller;
 import dev.herald.security.Credentials;
 import dev.herald.security.Limits;
 import dev.herald.security.TokenBucket;
-import jakarta.inject.Inject;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.Endpoint;
 import jakarta.websocket.EndpointConfig;
@@ -43,7 +42,7 @@ import java.util.function.Supplier;
  *
  * <p>A programmatic endpoint, not an annotated one: {@code dev.herald.web} adds it at {@code {ctx}/ws} ({@code {ctx}}
  * includes {@code herald.path}, docs/protocol.md), with {@link CdiEndpointConfigurator} creating one instance per
- * connection. The container calls {@link #onOpen} once, then the text and binary handlers one part at a time
+ * connection from the application's beans (no CDI injection per connection). The container calls {@link #onOpen} once, then the text and binary handlers one part at a time
  * (never concurrently for one session), then {@link #onError} (perhaps) and {@link #onClose}.
  */
 public class WebSocketEndpoint extends Endpoint {
@@ -53,12 +52,16 @@ public class WebSocketEndpoint extends Endpoint {
     /** Most bytes of a binary frame's JSON header, its line feed excluded (docs/protocol.md, "Binary messages"). */
     static final int BINARY_HEADER_MAX = 4096;
 
-    @Inject
-    Bus bus;
-    @Inject
-    Authenticator authenticator;
-    @Inject
-    Limits limits;
+    private final Bus bus;
+    private final Authenticator authenticator;
+    private final Limits limits;
+
+    /** One per connection, made by {@link CdiEndpointConfigurator#getEndpointInstance} with the application's beans. */
+    WebSocketEndpoint(Bus bus, Authenticator authenticator, Limits limits) {
+        this.bus = bus;
+        this.authenticator = authenticator;
+        this.limits = limits;
+    }
 
     private Subscriber subscriber;
     private WebSocketTransport transport;
