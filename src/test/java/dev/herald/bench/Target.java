@@ -1,6 +1,7 @@
 package dev.herald.bench;
 
 import java.net.URI;
+import java.util.List;
 
 /**
  * A server under load, as the load generator sees it: where subscribers connect, how they subscribe (the
@@ -27,6 +28,9 @@ public record Target(String name, String transport, Dialect dialect, URI subscri
 
     /** The channel every benchmark publishes to and subscribes to. */
     public static final String CHANNEL = "bench";
+
+    /** The Java peers, each a Maven project in bench/peers-java/NAME building target/NAME-peer.jar. */
+    public static final List<String> JAVA_PEERS = List.of("spring", "vertx");
 
     /** Herald at {@code base} (ending in {@code /}) over {@code ws} or {@code sse}. */
     public static Target herald(URI base, String transport) {
@@ -68,9 +72,6 @@ public record Target(String name, String transport, Dialect dialect, URI subscri
             default -> throw new IllegalArgumentException("unknown transport " + transport);
         };
     }
-
-    /** The Java peers, each a Maven project in bench/peers-java/NAME building target/NAME-peer.jar. */
-    public static final java.util.List<String> JAVA_PEERS = java.util.List.of("spring", "vertx");
 
     /** {@code herald/ws}, {@code express-sse/sse}: the label of a series in reports. */
     public String label() {
