@@ -26,7 +26,7 @@ import java.util.Map;
  * express-sse/sse,spring/ws,spring/sse,vertx/ws,vertx/sse --warmup 8 --closed 8 --open 8 --repeat 3 --open-rate 10000
  * --window 32 --idle 10000 --server-cpus 0 --herald-jvm "-Xss256k …" --peer-jvm "…" --jar target/herald-standalone.jar
  * --peers bench/peers --java-peers bench/peers-java --out bench/results --docs docs/performance.md}. The Java peers
- * run with {@code --peer-jvm}, by default Herald's JVM flags, and their jars must be built
+ * run with {@code --peer-jvm}, by default Herald's JVM flags with a 4 GB heap cap, and their jars must be built
  * ({@code bench/run.sh} does it).
  */
 public final class Matrix {
@@ -55,7 +55,9 @@ public final class Matrix {
         opts.put("idle", "10000");
         opts.put("server-cpus", "");
         opts.put("herald-jvm", "-XX:+UseParallelGC -Xmx1g -XX:MaxNewSize=64m -Xss512k");
-        opts.put("peer-jvm", "");
+        // Herald's flags but a 4 GB heap cap: Spring Boot on Tomcat's defaults keeps 80-110 KB of heap per connection
+        // and runs out of a 1 GB heap below 10,000 SSE subscribers; the cap only has to leave room, it sets no size
+        opts.put("peer-jvm", "-XX:+UseParallelGC -Xmx4g -XX:MaxNewSize=64m -Xss512k");
         opts.put("jar", "target/herald-standalone.jar");
         opts.put("peers", "bench/peers");
         opts.put("java-peers", "bench/peers-java");
@@ -68,9 +70,6 @@ public final class Matrix {
                 throw new IllegalArgumentException("unknown option " + args[i]);
             }
             opts.put(key, args[i + 1]);
-        }
-        if (opts.get("peer-jvm").isBlank()) {
-            opts.put("peer-jvm", opts.get("herald-jvm")); // the same heap and GC as Herald's, for a fair comparison
         }
         new Matrix(opts).run();
     }
