@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# The benchmark matrix of docs/performance.md: Herald (standalone runner) and its Node peers (ws, express-sse,
-# Socket.IO) side by side on the same load, on this machine's loopback.
+# The benchmark matrix of docs/performance.md: Herald (standalone runner), its Node peers (ws, express-sse,
+# Socket.IO) and its Java peers (Spring Boot, Vert.x) side by side on the same load, on this machine's loopback.
 #
 #   bench/run.sh                      # the full matrix (about 40 minutes on 2 cores); updates docs/performance.md
 #   bench/run.sh --quick              # N=100,1000 only, short phases, no docs update
 #   bench/run.sh --sizes 1000 --servers herald/ws,ws/ws   # any Matrix option (see dev.herald.bench.Matrix)
+#   bench/run.sh --quick --servers herald/ws,spring/ws,vertx/ws   # the Java peers: spring/ws|sse, vertx/ws|sse
 #   bench/run.sh --redis              # the Redis engine next to the memory engine, one and two nodes (about 8 minutes);
 #                                     # updates the Redis section of docs/performance.md; needs redis-server;
 #                                     # any RedisBench option after it (see dev.herald.bench.RedisBench)
@@ -31,6 +32,19 @@ if [ "$redis" = false ] && [ ! -d bench/peers/node_modules ]; then
 fi
 
 mvn -q -B -ntp package -DskipTests
+
+# The Java peers (bench/peers-java/NAME: standalone Maven projects, not modules of Herald's build), built when their
+# jar is missing or older than their pom or sources.
+if [ "$redis" = false ]; then
+  for dir in bench/peers-java/*/; do
+    name=$(basename "$dir")
+    jar="$dir/target/$name-peer.jar"
+    if [ ! -f "$jar" ] || [ -n "$(find "$dir/pom.xml" "$dir/src" -newer "$jar" -print -quit)" ]; then
+      echo "bench/run.sh: building the $name peer (mvn package in $dir)"
+      (cd "$dir" && mvn -q -B -ntp package)
+    fi
+  done
+fi
 mvn -q -B -ntp dependency:build-classpath -Dmdep.outputFile=target/bench.cp -Dmdep.includeScope=test
 CP="target/test-classes:target/classes:$(cat target/bench.cp)"
 

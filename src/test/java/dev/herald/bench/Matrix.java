@@ -15,16 +15,19 @@ import java.util.Map;
 
 /**
  * The benchmark matrix, run by {@code bench/run.sh}: for each subscriber count and each server/transport (Herald
- * over WebSocket and SSE, the Node {@code ws}, {@code express-sse} and Socket.IO peers), a fresh server process, N
+ * over WebSocket and SSE, the Node {@code ws}, {@code express-sse} and Socket.IO peers, the Java peers Spring Boot
+ * and Vert.x over WebSocket and SSE), a fresh server process, N
  * subscribers, a warm-up, a closed-loop phase (deliveries/s, CPU and write syscalls per delivery) and an open-loop
  * phase at a fixed delivery rate (latency), each repeated and the median run kept; then an idle run per server (RSS
  * and live heap per connection). Writes
  * {@code <out>/<date>.csv}, {@code .md} and {@code .svg}, and the table and chart into the docs page.
  *
  * <p>Options (all optional): {@code --sizes 100,1000,5000,20000 --servers herald/ws,herald/sse,ws/ws,socket.io/ws,
- * express-sse/sse --warmup 8 --closed 8 --open 8 --repeat 3 --open-rate 10000 --window 32 --idle 10000 --server-cpus 0
- * --herald-jvm "-Xss256k …" --jar target/herald-standalone.jar --peers bench/peers --out bench/results
- * --docs docs/performance.md}.
+ * express-sse/sse,spring/ws,spring/sse,vertx/ws,vertx/sse --warmup 8 --closed 8 --open 8 --repeat 3 --open-rate 10000
+ * --window 32 --idle 10000 --server-cpus 0 --herald-jvm "-Xss256k …" --peer-jvm "…" --jar target/herald-standalone.jar
+ * --peers bench/peers --java-peers bench/peers-java --out bench/results --docs docs/performance.md}. The Java peers
+ * run with {@code --peer-jvm}, by default Herald's JVM flags with a 4 GB heap cap, and their jars must be built
+ * ({@code bench/run.sh} does it).
  */
 public final class Matrix {
     /** File descriptors a server keeps for itself (jars, selectors, logs) below the process limit. */
@@ -41,7 +44,8 @@ public final class Matrix {
     public static void main(String[] args) throws Exception {
         Map<String, String> opts = new LinkedHashMap<>();
         opts.put("sizes", "100,1000,5000,20000");
-        opts.put("servers", "herald/ws,ws/ws,socket.io/ws,herald/sse,express-sse/sse");
+        opts.put("servers", "herald/ws,ws/ws,socket.io/ws,spring/ws,vertx/ws,herald/sse,express-sse/sse,spring/sse,"
+                + "vertx/sse");
         opts.put("warmup", "8");
         opts.put("closed", "8");
         opts.put("open", "8");
@@ -51,8 +55,12 @@ public final class Matrix {
         opts.put("idle", "10000");
         opts.put("server-cpus", "");
         opts.put("herald-jvm", "-XX:+UseParallelGC -Xmx1g -XX:MaxNewSize=64m -Xss512k");
+        // Herald's flags but a 4 GB heap cap: Spring Boot on Tomcat's defaults keeps 80-110 KB of heap per connection
+        // and runs out of a 1 GB heap below 10,000 SSE subscribers; the cap only has to leave room, it sets no size
+        opts.put("peer-jvm", "-XX:+UseParallelGC -Xmx4g -XX:MaxNewSize=64m -Xss512k");
         opts.put("jar", "target/herald-standalone.jar");
         opts.put("peers", "bench/peers");
+        opts.put("java-peers", "bench/peers-java");
         opts.put("out", "bench/results");
         opts.put("docs", "");
         opts.put("command", "bench/run.sh");
@@ -172,9 +180,11 @@ public final class Matrix {
         if (!cpus.isBlank()) {
             cmd.addAll(List.of("taskset", "-c", cpus));
         }
-        boolean jvm = name.equals("herald");
-        if (jvm) {
+        boolean jvm = name.equals("herald") || Target.JAVA_PEERS.contains(name);
+        if (name.equals("herald")) {
             cmd.addAll(heraldCommand(opts.get("herald-jvm"), opts.get("jar"), List.of()));
+        } else if (jvm) {
+            cmd.addAll(javaPeerCommand(opts.get("peer-jvm"), Path.of(opts.get("java-peers")), name));
         } else {
             String script = switch (name) {
                 case "ws" -> "ws-server.js";
@@ -209,6 +219,27 @@ public final class Matrix {
         return cmd;
     }
 
+    /**
+     * The java command line of the Java peer {@code name} ({@code spring}, {@code vertx}) of {@code dir}
+     * ({@code bench/peers-java}) on a free loopback port, with the JVM flags {@code jvmFlags} (space-separated).
+     */
+    static List<String> javaPeerCommand(String jvmFlags, Path dir, String name) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        for (String flag : jvmFlags.split(" ")) {
+            if (!flag.isBlank()) {
+                cmd.add(flag);
+            }
+        }
+        cmd.addAll(List.of("-jar", javaPeerJar(dir, name).toString(), "--port", "0", "--host", "127.0.0.1"));
+        return cmd;
+    }
+
+    /** Where the Java peer {@code name}'s runnable jar is built: {@code DIR/NAME/target/NAME-peer.jar}. */
+    static Path javaPeerJar(Path dir, String name) {
+        return dir.resolve(name).resolve("target").resolve(name + "-peer.jar");
+    }
+
     /** The run whose {@code metric} is the median of the repeats (the noisy machine's outliers left out). */
     static Row median(List<Row> runs, java.util.function.ToDoubleFunction<Row> metric) {
         List<Row> sorted = new ArrayList<>(runs);
@@ -218,6 +249,9 @@ public final class Matrix {
 
     private static Target target(String label, URI base) {
         String[] p = label.split("/");
+        if (Target.JAVA_PEERS.contains(p[0])) {
+            return Target.javaPeer(p[0], p[1], base);
+        }
         return p[0].equals("herald") ? Target.herald(base, p[1]) : Target.peer(p[0], base);
     }
 

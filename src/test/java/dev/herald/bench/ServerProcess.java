@@ -141,10 +141,18 @@ final class ServerProcess implements AutoCloseable {
     private String jcmd(String command) throws IOException, InterruptedException {
         Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
         List<String> cmd = new ArrayList<>(List.of(jcmd.toString(), Long.toString(process.pid()), command));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        p.waitFor(60, TimeUnit.SECONDS);
-        return out;
+        // through a file, with a deadline: jcmd never returns from a JVM stuck in OutOfMemoryError
+        Path out = Files.createTempFile("jcmd", ".txt");
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IOException("jcmd " + command + " did not answer within 60 s (pid " + process.pid() + ")");
+            }
+            return Files.readString(out);
+        } finally {
+            Files.deleteIfExists(out);
+        }
     }
 
     @Override

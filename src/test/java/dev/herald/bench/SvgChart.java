@@ -12,7 +12,8 @@ import java.util.function.ToDoubleFunction;
  * one bar per server/transport. Closed-loop deliveries/s, open-loop p99 latency, CPU per delivery.
  */
 final class SvgChart {
-    private static final String[] COLORS = {"#1f6feb", "#d1242f", "#8250df", "#2da44e", "#bf8700", "#57606a"};
+    private static final String[] COLORS = {"#1f6feb", "#d1242f", "#8250df", "#2da44e", "#bf8700", "#57606a",
+        "#e16f24", "#0a7ea4", "#a0527c", "#6b8e23"};
     private static final int PANEL_W = 420;
     private static final int PANEL_H = 300;
     private final List<Row> rows;
