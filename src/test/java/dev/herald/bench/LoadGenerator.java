@@ -48,6 +48,7 @@ public final class LoadGenerator implements AutoCloseable {
     private final ArrayByteBufferPool buffers = new ArrayByteBufferPool();
     private final List<HttpClient> clients = new ArrayList<>();
     private final List<WebSocketClient> wsClients = new ArrayList<>();
+    private boolean offerDeflate;
     private final HttpClient publisher;
     private final List<Connection> connections = new ArrayList<>();
     private final LongAdder errors = new LongAdder();
@@ -67,6 +68,26 @@ public final class LoadGenerator implements AutoCloseable {
         public double rate() {
             return seconds <= 0 ? 0 : delivered / seconds;
         }
+    }
+
+    /**
+     * Makes the WebSocket subscribers offer permessage-deflate (RFC 7692) as browsers do
+     * ({@code permessage-deflate; client_max_window_bits}); the server decides whether to take it. Call before
+     * {@link #connect}.
+     */
+    public LoadGenerator offerDeflate(boolean offer) {
+        this.offerDeflate = offer;
+        return this;
+    }
+
+    /** The extensions the server accepted on the first WebSocket subscriber, e.g. {@code [permessage-deflate]}. */
+    public List<String> negotiatedExtensions() {
+        for (Connection c : connections) {
+            if (c instanceof WsConnection ws) {
+                return ws.extensions();
+            }
+        }
+        return List.of();
     }
 
     public LoadGenerator(Target target) throws Exception {
@@ -166,7 +187,13 @@ public final class LoadGenerator implements AutoCloseable {
             WsConnection ws = new WsConnection(target.dialect(), () -> phase, onError);
             c = ws;
             c.startedAt = System.nanoTime();
-            wsClients.get(address).connect(ws, target.subscribe()).whenComplete((s, e) -> {
+            org.eclipse.jetty.websocket.client.ClientUpgradeRequest upgrade =
+                    new org.eclipse.jetty.websocket.client.ClientUpgradeRequest();
+            if (offerDeflate) {
+                upgrade.addExtensions(org.eclipse.jetty.websocket.api.ExtensionConfig.parse(
+                        "permessage-deflate; client_max_window_bits"));
+            }
+            wsClients.get(address).connect(ws, target.subscribe(), upgrade).whenComplete((s, e) -> {
                 if (e != null) {
                     ws.failed(e);
                 }

@@ -24,7 +24,8 @@ import java.util.Map;
  *
  * <p>Options (all optional): {@code --sizes 100,1000,5000,20000 --servers herald/ws,herald/sse,ws/ws,socket.io/ws,
  * express-sse/sse,spring/ws,spring/sse,vertx/ws,vertx/sse --warmup 8 --closed 8 --open 8 --repeat 3 --open-rate 10000
- * --window 32 --idle 10000 --server-cpus 0 --herald-jvm "-Xss256k …" --peer-jvm "…" --jar target/herald-standalone.jar
+ * --window 32 --idle 10000 --deflate false --server-cpus 0 --herald-jvm "-Xss256k …" --peer-jvm "…"
+ * --jar target/herald-standalone.jar
  * --peers bench/peers --java-peers bench/peers-java --out bench/results --docs docs/performance.md}. The Java peers
  * run with {@code --peer-jvm}, by default Herald's JVM flags with a 4 GB heap cap, and their jars must be built
  * ({@code bench/run.sh} does it).
@@ -53,6 +54,7 @@ public final class Matrix {
         opts.put("window", "32");
         opts.put("repeat", "3");
         opts.put("idle", "10000");
+        opts.put("deflate", "false");
         opts.put("server-cpus", "");
         opts.put("herald-jvm", "-XX:+UseParallelGC -Xmx1g -XX:MaxNewSize=64m -Xss512k");
         // Herald's flags but a 4 GB heap cap: Spring Boot on Tomcat's defaults keeps 80-110 KB of heap per connection
@@ -116,16 +118,21 @@ public final class Matrix {
         System.out.println("wrote " + csv + " and its .md and .svg");
     }
 
+    /** A load generator for {@code target}; its WebSocket subscribers offer permessage-deflate with {@code --deflate}. */
+    private LoadGenerator generator(Target target) throws Exception {
+        return new LoadGenerator(target).offerDeflate(Boolean.parseBoolean(opts.get("deflate")));
+    }
+
     /** One load point: fresh server, N subscribers, warm-up, closed loop, open loop. */
     private List<Row> load(String label, int n) throws Exception {
         List<Row> rows = new ArrayList<>();
         try (ServerProcess server = start(label, label.replace('/', '-') + "-" + n)) {
             Target target = target(label, server.base());
             LoadGenerator.UsageProbe probe = server::usage;
-            try (LoadGenerator gen = new LoadGenerator(target)) {
+            try (LoadGenerator gen = generator(target)) {
                 LoadGenerator.Connected c = gen.connect(n, 200);
-                log("%s n=%d: %d subscribed in %.1f s (%d failed), server fds %d", label, n, n - c.failed(),
-                        c.seconds(), c.failed(), server.openFiles());
+                log("%s n=%d: %d subscribed in %.1f s (%d failed), server fds %d, extensions %s", label, n,
+                        n - c.failed(), c.seconds(), c.failed(), server.openFiles(), gen.negotiatedExtensions());
                 int window = Integer.parseInt(opts.get("window"));
                 LoadGenerator.Outcome warm = gen.closedLoop(seconds("warmup"), window, probe);
                 log("  warm-up %.0f deliveries/s", warm.rate());
@@ -157,7 +164,7 @@ public final class Matrix {
             Target target = target(label, server.base());
             long heap0 = server.heapAfterGc();
             long rss0 = server.usage().rssBytes();
-            try (LoadGenerator gen = new LoadGenerator(target)) {
+            try (LoadGenerator gen = generator(target)) {
                 LoadGenerator.Connected c = gen.connect(n, 200);
                 LoadGenerator.Outcome ping = gen.openLoop(n, Duration.ofSeconds(1), 1, LoadGenerator.UsageProbe.NONE);
                 long heap1 = server.heapAfterGc();

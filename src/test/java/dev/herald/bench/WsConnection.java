@@ -20,6 +20,13 @@ public final class WsConnection extends Connection implements Session.Listener.A
         this.dialect = dialect;
     }
 
+    /** The extensions the server accepted in the handshake (empty before it opened). */
+    java.util.List<String> extensions() {
+        Session s = session;
+        return s == null ? java.util.List.of() : s.getUpgradeResponse().getExtensions().stream()
+                .map(org.eclipse.jetty.websocket.api.ExtensionConfig::getName).toList();
+    }
+
     @Override
     public void onWebSocketOpen(Session s) {
         session = s;
