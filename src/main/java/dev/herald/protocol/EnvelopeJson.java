@@ -24,12 +24,7 @@ public final class EnvelopeJson {
 
     /** Appends the envelope's members (without braces), so frames can add their own first. */
     static StringBuilder fields(StringBuilder b, Envelope e) {
-        b.append("\"channel\":");
-        JsonText.string(b, e.channel());
-        b.append(",\"offset\":").append(e.offset()).append(",\"id\":");
-        JsonText.string(b, e.id());
-        b.append(",\"event\":");
-        JsonText.string(b, e.event());
+        identity(b, e);
         if (e.binary()) {
             b.append(",\"encoding\":\"").append(e.encoding()).append('"');
         }
@@ -41,12 +36,16 @@ public final class EnvelopeJson {
      * "event":…,"ts":…}, the header of a binary WebSocket frame.
      */
     static StringBuilder header(StringBuilder b, Envelope e) {
+        return identity(b, e).append(",\"ts\":").append(e.ts());
+    }
+
+    /** {@code "channel":…,"offset":…,"id":…,"event":…}. */
+    private static StringBuilder identity(StringBuilder b, Envelope e) {
         b.append("\"channel\":");
         JsonText.string(b, e.channel());
         b.append(",\"offset\":").append(e.offset()).append(",\"id\":");
         JsonText.string(b, e.id());
         b.append(",\"event\":");
-        JsonText.string(b, e.event());
-        return b.append(",\"ts\":").append(e.ts());
+        return JsonText.string(b, e.event());
     }
 }
