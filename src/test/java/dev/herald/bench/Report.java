@@ -11,7 +11,7 @@ import java.util.TreeSet;
 import java.util.function.ToDoubleFunction;
 
 /**
- * The markdown report of one matrix run: the targets of issue 5 as measured ratios, then throughput, cost per
+ * The markdown report of one matrix run: the targets of issues 5 and 17 as measured ratios, then throughput, cost per
  * delivery, latency and memory per server side by side, then every row. {@link #intoDocs} replaces the generated
  * section of {@code docs/performance.md} (between {@code <!-- bench:begin -->} and {@code <!-- bench:end -->}).
  */
@@ -48,6 +48,7 @@ final class Report {
         b.append("Machine: ").append(machine).append(".\n\n");
         b.append("![deliveries/s, p99 latency, CPU per delivery](").append(chart).append(")\n\n");
         targets(b);
+        secondRound(b);
         table(b, "Fan-out throughput, closed loop (deliveries/s)", "closed", Row::deliveriesPerSecond, "%,.0f");
         table(b, "Server CPU per delivery, closed loop (µs, user+sys)", "closed", Row::cpuMicrosPerDelivery, "%.2f");
         table(b, "Server write syscalls per delivery, closed loop", "closed", Row::syscallsPerDelivery, "%.3f");
@@ -83,6 +84,46 @@ final class Report {
                     r.connectionErrors() + r.publishErrors() + r.lost() == 0 ? "yes" : "no")));
         }
         b.append('\n');
+    }
+
+    /**
+     * Issue 17's targets: against {@code ws} in the open loop and for handshakes, and against the best Java peer of
+     * the same transport ({@code spring/…}, {@code vertx/…}: the highest deliveries/s, the lowest CPU per delivery)
+     * in the closed loop. A row is left out when a server it needs was not in the run.
+     */
+    private void secondRound(StringBuilder b) {
+        b.append("### Targets (issue 17), ratios measured in this run\n\n");
+        b.append("| target | N | Herald | peer | ratio | goal | met |\n|---|---|---|---|---|---|---|\n");
+        for (int n : new int[] {1000, 5000}) {
+            for (String herald : List.of("herald/ws", "herald/sse")) {
+                String t = herald.substring(herald.indexOf('/') + 1).toUpperCase(Locale.ROOT);
+                ratio(b, t + " CPU per delivery at fixed rate vs ws", n, herald, "ws/ws", "open",
+                        Row::cpuMicrosPerDelivery, 0.7, false);
+                ratio(b, t + " p99 at fixed rate vs ws", n, herald, "ws/ws", "open", r -> r.p99(), 0.8, false);
+            }
+            ratio(b, "WS deliveries/s vs ws", n, "herald/ws", "ws/ws", "closed", Row::deliveriesPerSecond, 3.0, true);
+            for (String transport : List.of("ws", "sse")) {
+                String herald = "herald/" + transport;
+                bestJavaPeer(transport, n, Row::deliveriesPerSecond, true).ifPresent(peer -> ratio(b,
+                        transport.toUpperCase(Locale.ROOT) + " deliveries/s vs best Java peer (" + peer + ")", n,
+                        herald, peer, "closed", Row::deliveriesPerSecond, 1.2, true));
+                bestJavaPeer(transport, n, Row::cpuMicrosPerDelivery, false).ifPresent(peer -> ratio(b,
+                        transport.toUpperCase(Locale.ROOT) + " CPU per delivery vs best Java peer (" + peer + ")", n,
+                        herald, peer, "closed", Row::cpuMicrosPerDelivery, 1.0, false));
+            }
+        }
+        int top = sizes.isEmpty() ? 0 : sizes.last();
+        ratio(b, "time to connect and subscribe N WebSockets vs ws", top, "herald/ws", "ws/ws", "closed",
+                Row::connectSeconds, 1.5, false);
+        b.append('\n');
+    }
+
+    /** The Java peer of {@code transport} with the best closed-loop {@code metric} at N = {@code n}, if any ran. */
+    private Optional<String> bestJavaPeer(String transport, int n, ToDoubleFunction<Row> metric, boolean higher) {
+        return List.of("spring/" + transport, "vertx/" + transport).stream()
+                .filter(l -> find(l, n, "closed").isPresent())
+                .max(java.util.Comparator.comparingDouble(l -> (higher ? 1 : -1)
+                        * metric.applyAsDouble(find(l, n, "closed").orElseThrow())));
     }
 
     private void ratio(StringBuilder b, String what, int n, String herald, String peer, String phase,
