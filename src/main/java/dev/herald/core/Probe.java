@@ -73,7 +73,9 @@ public interface Probe {
     /**
      * Envelopes a subscriber that fell behind will not be sent, by its channel's slow-consumer policy: dropped as the
      * oldest waiting ({@code drop-oldest}), or superseded by a later envelope of the same conflation key
-     * ({@code conflate}). The subscriber is told by a {@link Gap} (conflated under {@code conflate}).
+     * ({@code conflate}). The subscriber is told by a {@link Gap} (conflated under {@code conflate}). Called once per
+     * catch-up, when the connection's drain writes what was held (not once per envelope held), on the drain's thread;
+     * what a connection closed while behind skipped is not counted.
      *
      * @param policy    {@link Namespace.SlowConsumer#DROP_OLDEST} or {@link Namespace.SlowConsumer#CONFLATE}
      * @param envelopes how many, at least 1

@@ -377,8 +377,7 @@ public final class Subscriber {
                     state.held.add(e);
                 }
             } else if (state.pending != null) {
-                slow = !state.hold(e, queueLimit);
-                tell(state.policy, false, state.takeSkipped());
+                slow = !state.hold(e, queueLimit); // what it skips is told once, when the drain writes the rest
             } else if (state.behind(queued.get(), queueLimit)) {
                 tell(state.policy, true, 0);
                 state.pending = new java.util.LinkedHashMap<>();
@@ -458,17 +457,19 @@ public final class Subscriber {
             return;
         }
         ChannelState state = p.state();
+        int skipped;
         synchronized (state) {
             java.util.LinkedHashMap<Object, Envelope> held = state.pending;
             state.pending = null;
-            if (held == null || channels.get(state.channel) != state) {
-                return; // unsubscribed meanwhile
-            }
-            boolean conflated = state.policy == Namespace.SlowConsumer.CONFLATE;
-            for (Envelope e : held.values()) { // in offset order: each key's latest moved to the end
-                emit(state, e, conflated, batch::add);
+            skipped = state.takeSkipped();
+            if (held != null && channels.get(state.channel) == state) { // else unsubscribed meanwhile
+                boolean conflated = state.policy == Namespace.SlowConsumer.CONFLATE;
+                for (Envelope e : held.values()) { // in offset order: each key's latest moved to the end
+                    emit(state, e, conflated, batch::add);
+                }
             }
         }
+        tell(state.policy, false, skipped); // once per catch-up, not once per envelope held
     }
 
     // ---- the drain: one write in flight, batches of what is queued ----

@@ -290,9 +290,14 @@ public class WebSocketEndpoint extends Endpoint {
         if (pendingBinary == null) {
             pendingBinary = new java.io.ByteArrayOutputStream(Math.max(size * 2, 256));
         }
-        byte[] chunk = new byte[size];
-        part.get(chunk);
-        pendingBinary.writeBytes(chunk);
+        if (part.hasArray()) {
+            pendingBinary.write(part.array(), part.arrayOffset() + part.position(), size);
+            part.position(part.limit());
+        } else {
+            byte[] chunk = new byte[size];
+            part.get(chunk);
+            pendingBinary.writeBytes(chunk);
+        }
         pendingBytes += size;
         if (last) {
             byte[] frame = pendingBinary.toByteArray();
