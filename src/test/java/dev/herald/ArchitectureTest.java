@@ -39,9 +39,10 @@ class ArchitectureTest {
                 .check(CLASSES);
     }
 
+    /** The runner, and the WebSocket adapter it selects (loaded only there: transport.ws.jetty). */
     @Test
     void onlyTheRunnerUsesJetty() {
-        noClasses().that().resideOutsideOfPackage("dev.herald.runner..")
+        noClasses().that().resideOutsideOfPackages("dev.herald.runner..", "dev.herald.transport.ws.jetty..")
                 .should().dependOnClassesThat().resideInAPackage("org.eclipse.jetty..")
                 .check(CLASSES);
     }

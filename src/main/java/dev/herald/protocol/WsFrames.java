@@ -2,7 +2,10 @@ package dev.herald.protocol;
 
 import dev.herald.core.Envelope;
 import dev.herald.core.ErrorCode;
+import dev.herald.core.Frame;
 import dev.herald.core.Gap;
+import dev.herald.core.Outbound;
+import dev.herald.core.PresenceEvent;
 import dev.herald.core.Subscribed;
 
 /** Server-to-client WebSocket frames (docs/protocol.md, "WebSocket"). */
@@ -13,6 +16,38 @@ public final class WsFrames {
     /** {@code {"type":"message", …envelope}}: computed once per publish and shared. */
     public static String message(Envelope e) {
         return e.encoded(WsFrames::encodeMessage);
+    }
+
+    /**
+     * {@link #message} as UTF-8 bytes, computed once per publish and shared: for a WebSocket API that sends a text
+     * frame's bytes as they are (Jetty's core API). Wrap it in a new {@code ByteBuffer} per send and never write to it.
+     */
+    public static byte[] messageUtf8(Envelope e) {
+        return e.encoded(WsFrames::encodeMessageUtf8);
+    }
+
+    private static byte[] encodeMessageUtf8(Envelope e) {
+        return message(e).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The text frame of any item a subscriber is sent: a message ({@link #message}), a reply already encoded
+     * ({@link Frame}), {@code subscribed}, {@code presence} or {@code gap}.
+     *
+     * @throws ClassCastException for an item of another kind
+     */
+    public static String encode(Outbound item) {
+        if (item instanceof Envelope e) {
+            return message(e);
+        } else if (item instanceof Frame f) {
+            return f.text();
+        } else if (item instanceof Subscribed s) {
+            return subscribed(s);
+        } else if (item instanceof PresenceEvent p) {
+            return presence(p);
+        } else {
+            return gap((Gap) item);
+        }
     }
 
     private static String encodeMessage(Envelope e) {

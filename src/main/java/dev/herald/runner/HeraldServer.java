@@ -46,6 +46,9 @@ import dev.herald.transport.ws.WebSocketBatching;
  * <p>{@code --ops-port} (or the setting {@code herald.ops.port}, {@code HERALD_OPS_PORT}) adds a port (on
  * {@code --ops-host}, default 127.0.0.1) where {@code /metrics} and {@code /admin/} answer every client (README,
  * "Operate"): keep it off the public network. On SIGTERM the application drains before Jetty stops.
+ *
+ * <p>{@code /ws} is served with Jetty's core WebSocket API unless {@code herald.ws.api} is {@code jakarta}
+ * ({@link #webSocketApi}).
  */
 public final class HeraldServer {
     private HeraldServer() {
@@ -210,6 +213,18 @@ public final class HeraldServer {
         serverErrors.setShowMessageInTitle(false);
         serverErrors.setShowOrigin(false);
         app.setAttribute(WebSocketBatching.FLUSH_ATTRIBUTE, JettyFlush.INSTANCE);
+        String api = webSocketApi();
+        if (JETTY_WS.equals(api)) {
+            // {ctx}/ws on Jetty's core WebSocket API (dev.herald.transport.ws.jetty): Herald's own WAR may see the
+            // Jetty classes that adapter uses (not Jetty's logging, which the WAR's SLF4J must not bind to)
+            app.setAttribute(WS_API, JETTY_WS);
+            app.getHiddenClassMatcher().exclude("org.eclipse.jetty.websocket.core.", "org.eclipse.jetty.util.",
+                    "org.eclipse.jetty.http.", "org.eclipse.jetty.io.", "org.eclipse.jetty.server.",
+                    "org.eclipse.jetty.ee10.servlet.", "org.eclipse.jetty.ee10.websocket.servlet.");
+        } else if (!JAKARTA_WS.equals(api)) {
+            throw new IllegalArgumentException("herald.ws.api must be " + JETTY_WS + " or " + JAKARTA_WS + ", not "
+                    + api);
+        }
         if (server.getThreadPool() instanceof org.eclipse.jetty.util.thread.QueuedThreadPool pool) {
             // the container's request threads, for {ctx}/metrics (dev.herald.ops.OpsLifecycle); JDK types only
             app.setAttribute(THREADS, (java.util.function.Supplier<java.util.Map<String, Number>>) () -> java.util.Map.of(
@@ -231,6 +246,22 @@ public final class HeraldServer {
         server.start();
         return server;
     }
+
+    /**
+     * The WebSocket API that serves {@code /ws}: the setting {@code herald.ws.api} (a system property, else the
+     * environment variable {@code HERALD_WS_API}), {@value #JETTY_WS} (the default: Jetty's core API, leaner per
+     * connection and per delivery, docs/performance.md) or {@value #JAKARTA_WS} (the Jakarta endpoint every other
+     * container runs).
+     */
+    static String webSocketApi() {
+        String api = System.getProperty("herald.ws.api", System.getenv("HERALD_WS_API"));
+        return api == null || api.isBlank() ? JETTY_WS : api.trim();
+    }
+
+    /** The servlet context attribute that tells the application which WebSocket API to use (transport.ws.jetty). */
+    static final String WS_API = "dev.herald.ws.api";
+    static final String JETTY_WS = "jetty";
+    static final String JAKARTA_WS = "jakarta";
 
     /** The context attribute through which the web application offers its drain (dev.herald.ops.OpsLifecycle). */
     static final String DRAIN = "dev.herald.drain";

@@ -2,6 +2,7 @@ package dev.herald.web;
 
 import dev.herald.transport.ws.CdiEndpointConfigurator;
 import dev.herald.transport.ws.WebSocketEndpoint;
+import dev.herald.transport.ws.jetty.JettyWebSocket;
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
 import jakarta.websocket.DeploymentException;
@@ -12,7 +13,9 @@ import jakarta.websocket.server.ServerEndpointConfig;
  * Adds {@link WebSocketEndpoint} at {@code {path}/ws} when the web application starts, through the container's
  * {@link ServerContainer} (the servlet context attribute {@code jakarta.websocket.server.ServerContainer}, set by the
  * container's own initializer, which may run after {@link HeraldInitializer}). Each connection gets its own endpoint
- * instance, made by {@link CdiEndpointConfigurator} so that it is injected on every container. Logs when the
+ * instance, made by {@link CdiEndpointConfigurator} so that it is injected on every container. Where the servlet
+ * context attribute {@value JettyWebSocket#API_ATTRIBUTE} is {@value JettyWebSocket#JETTY} (set by the standalone
+ * runner), {@link JettyWebSocket} serves the path with Jetty's core WebSocket API instead. Logs when the
  * application stops, which is when the container removes the endpoint.
  */
 final class WebSocketRegistration implements ServletContextListener {
@@ -25,6 +28,11 @@ final class WebSocketRegistration implements ServletContextListener {
 
     @Override
     public void contextInitialized(ServletContextEvent event) {
+        if (JettyWebSocket.JETTY.equals(event.getServletContext().getAttribute(JettyWebSocket.API_ATTRIBUTE))) {
+            JettyWebSocket.register(event.getServletContext(), mount.at("/ws"));
+            LOG.log(System.Logger.Level.INFO, () -> mount.at("/ws") + " is served with Jetty's core WebSocket API");
+            return;
+        }
         Object container = event.getServletContext().getAttribute(ServerContainer.class.getName());
         if (!(container instanceof ServerContainer server)) {
             LOG.log(System.Logger.Level.WARNING, "no Jakarta WebSocket container in this web application: "

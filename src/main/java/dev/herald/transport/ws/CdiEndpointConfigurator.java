@@ -5,7 +5,6 @@ import dev.herald.core.ErrorCode;
 import dev.herald.core.HeraldException;
 import dev.herald.security.Authenticator;
 import dev.herald.security.Caller;
-import dev.herald.security.Credentials;
 import dev.herald.security.Limits;
 import dev.herald.transport.Beans;
 import dev.herald.transport.Origins;
@@ -83,7 +82,7 @@ public class CdiEndpointConfigurator extends ServerEndpointConfig.Configurator {
     }
 
     /** True for a compression extension's name: {@code permessage-deflate}, {@code x-webkit-deflate-frame}… */
-    static boolean compression(String name) {
+    public static boolean compression(String name) {
         String n = name == null ? "" : name.toLowerCase(java.util.Locale.ROOT);
         return n.contains("deflate") || n.contains("compress");
     }
@@ -117,23 +116,14 @@ public class CdiEndpointConfigurator extends ServerEndpointConfig.Configurator {
                     new HeraldException(ErrorCode.FORBIDDEN, "origin not allowed"), address);
         } else {
             List<String> tokens = request.getParameterMap().get("token");
-            String token = tokens == null || tokens.isEmpty() ? null : tokens.get(0);
-            if (token == null) {
-                token = cookie(header(headers, "Cookie"), authenticator.settings().cookie());
-            }
-            try {
-                Caller caller = authenticator.authenticate(new Credentials(token, request.getUserPrincipal(),
-                        request::isUserInRole, "ws", address));
-                handshake = new Handshake(caller, null, address);
-            } catch (HeraldException e) {
-                handshake = new Handshake(Caller.refused("ws", address), e, address);
-            }
+            handshake = Handshake.of(authenticator, tokens == null || tokens.isEmpty() ? null : tokens.get(0),
+                    header(headers, "Cookie"), request.getUserPrincipal(), request::isUserInRole, address);
         }
         sec.getUserProperties().put(Handshake.KEY, handshake);
     }
 
     /** All values of a header, comma-joined, whatever the case of its name; null when absent. */
-    static String header(Map<String, List<String>> headers, String name) {
+    public static String header(Map<String, List<String>> headers, String name) {
         for (Map.Entry<String, List<String>> e : headers.entrySet()) {
             if (e.getKey() != null && e.getKey().equalsIgnoreCase(name) && e.getValue() != null
                     && !e.getValue().isEmpty()) {
@@ -154,7 +144,7 @@ public class CdiEndpointConfigurator extends ServerEndpointConfig.Configurator {
     }
 
     /** The value of cookie {@code name} in a Cookie header (RFC 6265, section 5.4), or null. */
-    static String cookie(String header, String name) {
+    public static String cookie(String header, String name) {
         if (header == null) {
             return null;
         }

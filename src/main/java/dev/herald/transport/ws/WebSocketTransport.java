@@ -2,10 +2,7 @@ package dev.herald.transport.ws;
 
 import dev.herald.core.Disconnect;
 import dev.herald.core.Envelope;
-import dev.herald.core.Frame;
-import dev.herald.core.Gap;
 import dev.herald.core.Outbound;
-import dev.herald.core.Subscribed;
 import dev.herald.core.Transport;
 import dev.herald.protocol.WsFrames;
 import jakarta.websocket.CloseReason;
@@ -75,20 +72,6 @@ final class WebSocketTransport implements Transport {
         return "ws";
     }
 
-    static String encode(Outbound item) {
-        if (item instanceof Envelope e) {
-            return WsFrames.message(e);
-        } else if (item instanceof Frame f) {
-            return f.text();
-        } else if (item instanceof Subscribed s) {
-            return WsFrames.subscribed(s);
-        } else if (item instanceof dev.herald.core.PresenceEvent p) {
-            return WsFrames.presence(p);
-        } else {
-            return WsFrames.gap((Gap) item);
-        }
-    }
-
     /**
      * Sends a batch in order, each send started when the previous one completed, then flushes it when batching. A
      * trampoline: a completion that arrives inline (inside {@code sendText} or the flush) only bumps the counter, so
@@ -135,7 +118,7 @@ final class WebSocketTransport implements Transport {
                         if (item instanceof Envelope e && e.binary()) {
                             remote.sendBinary(java.nio.ByteBuffer.wrap(WsFrames.binaryMessage(e)), this);
                         } else {
-                            remote.sendText(encode(item), this);
+                            remote.sendText(WsFrames.encode(item), this);
                         }
                     } catch (Throwable e) { // Payara's Tyrus threw an Error from its encoder: end this connection only
                         callback.failed(e);
