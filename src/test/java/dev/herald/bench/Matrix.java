@@ -23,12 +23,13 @@ import java.util.Map;
  * {@code <out>/<date>.csv}, {@code .md} and {@code .svg}, and the table and chart into the docs page.
  *
  * <p>Options (all optional): {@code --sizes 100,1000,5000,20000 --servers herald/ws,herald/sse,ws/ws,socket.io/ws,
- * express-sse/sse,spring/ws,spring/sse,vertx/ws,vertx/sse --warmup 8 --closed 8 --open 8 --repeat 3 --open-rate 10000
+ * express-sse/sse,spring/ws,spring/sse,vertx/ws,vertx/sse,herald-jakarta/ws --warmup 8 --closed 8 --open 8 --repeat 3 --open-rate 10000
  * --window 32 --idle 10000 --deflate false --server-cpus 0 --herald-jvm "-Xss256k …" --peer-jvm "…"
  * --jar target/herald-standalone.jar
  * --peers bench/peers --java-peers bench/peers-java --out bench/results --docs docs/performance.md}. The Java peers
  * run with {@code --peer-jvm}, by default Herald's JVM flags with a 4 GB heap cap, and their jars must be built
- * ({@code bench/run.sh} does it).
+ * ({@code bench/run.sh} does it). {@code herald-jakarta/ws} is Herald with {@code herald.ws.api=jakarta}: its
+ * WebSocket on the Jakarta endpoint, as on every other container, rather than Jetty's core API.
  */
 public final class Matrix {
     /** File descriptors a server keeps for itself (jars, selectors, logs) below the process limit. */
@@ -45,8 +46,8 @@ public final class Matrix {
     public static void main(String[] args) throws Exception {
         Map<String, String> opts = new LinkedHashMap<>();
         opts.put("sizes", "100,1000,5000,20000");
-        opts.put("servers", "herald/ws,ws/ws,socket.io/ws,spring/ws,vertx/ws,herald/sse,express-sse/sse,spring/sse,"
-                + "vertx/sse");
+        opts.put("servers", "herald/ws,herald-jakarta/ws,ws/ws,socket.io/ws,spring/ws,vertx/ws,herald/sse,"
+                + "express-sse/sse,spring/sse,vertx/sse");
         opts.put("warmup", "8");
         opts.put("closed", "8");
         opts.put("open", "8");
@@ -187,9 +188,11 @@ public final class Matrix {
         if (!cpus.isBlank()) {
             cmd.addAll(List.of("taskset", "-c", cpus));
         }
-        boolean jvm = name.equals("herald") || Target.JAVA_PEERS.contains(name);
+        boolean jvm = name.startsWith("herald") || Target.JAVA_PEERS.contains(name);
         if (name.equals("herald")) {
             cmd.addAll(heraldCommand(opts.get("herald-jvm"), opts.get("jar"), List.of()));
+        } else if (name.equals("herald-jakarta")) {
+            cmd.addAll(heraldCommand(opts.get("herald-jvm"), opts.get("jar"), List.of("-Dherald.ws.api=jakarta")));
         } else if (jvm) {
             cmd.addAll(javaPeerCommand(opts.get("peer-jvm"), Path.of(opts.get("java-peers")), name));
         } else {
@@ -259,7 +262,7 @@ public final class Matrix {
         if (Target.JAVA_PEERS.contains(p[0])) {
             return Target.javaPeer(p[0], p[1], base);
         }
-        return p[0].equals("herald") ? Target.herald(base, p[1]) : Target.peer(p[0], base);
+        return p[0].startsWith("herald") ? Target.herald(p[0], base, p[1]) : Target.peer(p[0], base);
     }
 
     private Duration seconds(String key) {

@@ -49,6 +49,7 @@ final class Report {
         b.append("![deliveries/s, p99 latency, CPU per delivery](").append(chart).append(")\n\n");
         targets(b);
         secondRound(b);
+        webSocketApis(b);
         table(b, "Fan-out throughput, closed loop (deliveries/s)", "closed", Row::deliveriesPerSecond, "%,.0f");
         table(b, "Server CPU per delivery, closed loop (µs, user+sys)", "closed", Row::cpuMicrosPerDelivery, "%.2f");
         table(b, "Server write syscalls per delivery, closed loop", "closed", Row::syscallsPerDelivery, "%.3f");
@@ -115,6 +116,37 @@ final class Report {
         int top = sizes.isEmpty() ? 0 : sizes.last();
         ratio(b, "time to connect and subscribe N WebSockets vs ws", top, "herald/ws", "ws/ws", "closed",
                 Row::connectSeconds, 1.5, false);
+        b.append('\n');
+    }
+
+    /**
+     * Before and after Herald's WebSocket moved to Jetty's core API on the standalone runner: {@code herald/ws} (the
+     * core API, the default) against {@code herald-jakarta/ws} (the Jakarta endpoint, {@code herald.ws.api=jakarta}),
+     * in this run. Left out when {@code herald-jakarta/ws} did not run.
+     */
+    private void webSocketApis(StringBuilder b) {
+        if (rows.stream().noneMatch(r -> r.label().equals("herald-jakarta/ws"))) {
+            return;
+        }
+        b.append("### Herald's WebSocket on Jetty's core API vs the Jakarta endpoint, ratios measured in this run
+
+");
+        b.append("| measure | N | core API | Jakarta | ratio | goal | met |\n|---|---|---|---|---|---|---|\n");
+        for (int n : sizes) {
+            ratio(b, "CPU per delivery at fixed rate", n, "herald/ws", "herald-jakarta/ws", "open",
+                    Row::cpuMicrosPerDelivery, 1.0, false);
+            ratio(b, "p99 at fixed rate", n, "herald/ws", "herald-jakarta/ws", "open", r -> r.p99(), 1.0, false);
+            ratio(b, "deliveries/s, closed loop", n, "herald/ws", "herald-jakarta/ws", "closed",
+                    Row::deliveriesPerSecond, 1.0, true);
+            ratio(b, "CPU per delivery, closed loop", n, "herald/ws", "herald-jakarta/ws", "closed",
+                    Row::cpuMicrosPerDelivery, 1.0, false);
+            ratio(b, "time to connect and subscribe N", n, "herald/ws", "herald-jakarta/ws", "closed",
+                    Row::connectSeconds, 1.0, false);
+        }
+        ratio(b, "RSS per idle connection", -1, "herald/ws", "herald-jakarta/ws", "idle",
+                Row::rssBytesPerConnection, 1.0, false);
+        ratio(b, "live heap per idle connection", -1, "herald/ws", "herald-jakarta/ws", "idle",
+                Row::heapBytesPerConnection, 1.0, false);
         b.append('\n');
     }
 

@@ -34,12 +34,20 @@ public record Target(String name, String transport, Dialect dialect, URI subscri
 
     /** Herald at {@code base} (ending in {@code /}) over {@code ws} or {@code sse}. */
     public static Target herald(URI base, String transport) {
+        return herald("herald", base, transport);
+    }
+
+    /**
+     * Herald named {@code name} in reports: {@code herald}, or {@code herald-jakarta} for the standalone runner with
+     * {@code herald.ws.api=jakarta} (its WebSocket on the Jakarta endpoint rather than Jetty's core API).
+     */
+    public static Target herald(String name, URI base, String transport) {
         URI publish = base.resolve("api/channels/" + CHANNEL + "/messages");
         if (transport.equals("ws")) {
             URI ws = URI.create(base.toString().replaceFirst("^http", "ws")).resolve("ws");
-            return new Target("herald", "ws", Dialect.JSON_WS, ws, publish);
+            return new Target(name, "ws", Dialect.JSON_WS, ws, publish);
         }
-        return new Target("herald", "sse", Dialect.SSE, base.resolve("sse?channel=" + CHANNEL), publish);
+        return new Target(name, "sse", Dialect.SSE, base.resolve("sse?channel=" + CHANNEL), publish);
     }
 
     /** A Node peer of bench/peers at {@code base}: {@code ws}, {@code express-sse} or {@code socket.io}. */

@@ -16,7 +16,9 @@ import java.util.regex.Pattern;
  * deployment (Tomcat, Payara, WildFly…); otherwise the standalone runner ({@code target/herald-standalone.jar}) is
  * started once per test JVM on a free loopback port, with a 1 s SSE heartbeat so dead streams are noticed quickly
  * and a 2 s long-poll timeout so a test of it is short, and the security settings of {@link TestSecurity},
- * and stopped when the JVM exits. Its output goes to {@code target/herald-it.log}.
+ * and stopped when the JVM exits. Its output goes to {@code target/herald-it.log}. With {@code herald.test.ws-api}
+ * ({@code jakarta}), every runner started here serves WebSocket with that API ({@code herald.ws.api}) instead of
+ * Jetty's core API.
  */
 public final class HeraldTarget {
     private static final Pattern STARTED = Pattern.compile("Herald started at http://localhost:(\\d+)/");
@@ -90,7 +92,8 @@ public final class HeraldTarget {
     }
 
     private static URI start() {
-        Path log = jar().resolveSibling("herald-it.log");
+        String api = System.getProperty("herald.test.ws-api", "");
+        Path log = jar().resolveSibling(api.isBlank() ? "herald-it.log" : "herald-it-" + api + ".log");
         Process process = launch(List.of("-Dherald.sse.heartbeat=1s", "-Dherald.poll.timeout=2s"), 0, log);
         Runtime.getRuntime().addShutdownHook(new Thread(process::destroy));
         return awaitStart(process, log);
@@ -156,6 +159,10 @@ public final class HeraldTarget {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new java.util.ArrayList<>(List.of(java));
         TestSecurity.settings().forEach((k, v) -> command.add("-D" + k + "=" + v));
+        String api = System.getProperty("herald.test.ws-api", "");
+        if (!api.isBlank()) {
+            command.add("-Dherald.ws.api=" + api); // the runner's WebSocket API (pom.xml, execution jakarta-websocket)
+        }
         command.addAll(options);
         command.addAll(List.of("-jar", jar().toString(), "--port", Integer.toString(port), "--host", "127.0.0.1"));
         try {
