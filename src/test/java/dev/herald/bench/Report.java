@@ -128,9 +128,7 @@ final class Report {
         if (rows.stream().noneMatch(r -> r.label().equals("herald-jakarta/ws"))) {
             return;
         }
-        b.append("### Herald's WebSocket on Jetty's core API vs the Jakarta endpoint, ratios measured in this run
-
-");
+        b.append("### Herald's WebSocket on Jetty's core API vs the Jakarta endpoint, ratios measured in this run\n\n");
         b.append("| measure | N | core API | Jakarta | ratio | goal | met |\n|---|---|---|---|---|---|---|\n");
         for (int n : sizes) {
             ratio(b, "CPU per delivery at fixed rate", n, "herald/ws", "herald-jakarta/ws", "open",
