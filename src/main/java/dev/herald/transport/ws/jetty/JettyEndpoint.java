@@ -48,7 +48,13 @@ final class JettyEndpoint implements FrameHandler {
         session = coreSession;
         transport = new JettyTransport(coreSession);
         callback.succeeded();
-        connection.open(transport, handshake, principal);
+        try {
+            connection.open(transport, handshake, principal);
+        } catch (RuntimeException e) { // a fault of Herald's: this connection ends, the others carry on
+            coreSession.close(dev.herald.core.Disconnect.ERROR.code(), dev.herald.core.Disconnect.ERROR.reason(),
+                    Callback.NOOP);
+            return;
+        }
         coreSession.demand();
     }
 
