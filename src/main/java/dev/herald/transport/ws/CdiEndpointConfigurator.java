@@ -6,7 +6,6 @@ import dev.herald.core.HeraldException;
 import dev.herald.security.Authenticator;
 import dev.herald.security.Caller;
 import dev.herald.security.Limits;
-import dev.herald.transport.Beans;
 import dev.herald.transport.Origins;
 import dev.herald.transport.UpgradeRequests;
 import jakarta.websocket.Extension;
@@ -30,24 +29,10 @@ import java.util.Map;
  * handshake unless {@code herald.ws.permessage-deflate} is true (docs/performance.md, "Compression").
  */
 public class CdiEndpointConfigurator extends ServerEndpointConfig.Configurator {
-    /**
-     * The application's beans, looked up once (on the first handshake; a racing second lookup is harmless): each
-     * {@code CDI.current()} walks the stack to find the calling class's bean manager, which cost several lookups per
-     * handshake in a connection storm. They are {@code @ApplicationScoped} proxies, valid as long as this
-     * configurator, which the application registers with its endpoint when it starts.
-     */
-    private volatile Services services;
+    private final ConnectionBeans beans = new ConnectionBeans();
 
-    private record Services(Bus bus, Authenticator authenticator, Limits limits) {
-    }
-
-    private Services services() {
-        Services s = services;
-        if (s == null) {
-            s = new Services(Beans.get(Bus.class), Beans.get(Authenticator.class), Beans.get(Limits.class));
-            services = s;
-        }
-        return s;
+    private ConnectionBeans.Services services() {
+        return beans.get();
     }
 
     /**
@@ -61,7 +46,7 @@ public class CdiEndpointConfigurator extends ServerEndpointConfig.Configurator {
         if (endpointClass != WebSocketEndpoint.class) {
             throw new InstantiationException("not Herald's endpoint: " + endpointClass.getName());
         }
-        Services s = services();
+        ConnectionBeans.Services s = services();
         return endpointClass.cast(new WebSocketEndpoint(s.bus(), s.authenticator(), s.limits()));
     }
 

@@ -7,6 +7,7 @@ import dev.herald.core.Transport;
 import dev.herald.protocol.WsFrames;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.websocket.core.CoreSession;
 import org.eclipse.jetty.websocket.core.Frame;
@@ -15,9 +16,9 @@ import org.eclipse.jetty.websocket.core.OpCode;
 /**
  * Writes a subscriber's items to a Jetty core WebSocket session. A message frame is the per-publish UTF-8 encoding
  * shared by every subscriber ({@link WsFrames#messageUtf8}, {@link WsFrames#binaryMessage}), wrapped in a new
- * {@code ByteBuffer} per send and never copied or re-encoded; the frames of a batch are queued at once and
- * gathered in the session's output buffer, and the last one flushes them, so a batch costs one socket write (one
- * per output buffer). The write completes when the last frame has been written.
+ * {@code ByteBuffer} per send and never copied or re-encoded; the frames of a batch are gathered in the session's
+ * output buffer and the last one flushes them, so a batch costs one socket write (one per output buffer). The write
+ * completes when the last frame has been written.
  */
 final class JettyTransport implements Transport {
     private final CoreSession session;
@@ -29,16 +30,7 @@ final class JettyTransport implements Transport {
 
     @Override
     public void write(List<Outbound> batch, WriteCallback callback) {
-        int last = batch.size() - 1;
-        if (last < 0) {
-            callback.succeeded();
-            return;
-        }
-        for (int i = 0; i < last; i++) {
-            session.sendFrame(frame(batch.get(i)), Callback.NOOP, true);
-        }
-        // the frames before it fail with it when the session fails: one callback tells the outcome of the batch
-        session.sendFrame(frame(batch.get(last)), Callback.from(callback::succeeded, callback::failed), false);
+        new Sends(batch, callback).signal();
     }
 
     private static Frame frame(Outbound item) {
@@ -47,6 +39,58 @@ final class JettyTransport implements Transport {
                     : new Frame(OpCode.TEXT, true, ByteBuffer.wrap(WsFrames.messageUtf8(e)));
         }
         return new Frame(OpCode.TEXT, true, WsFrames.encode(item));
+    }
+
+    /**
+     * Sends a batch in order, each frame once the previous one was taken: frames before the last are batched (Jetty
+     * gathers them in the session's output buffer and completes them at once), the last one flushes. A trampoline,
+     * as in the Jakarta transport: a completion that arrives inline only bumps the counter, so the stack never grows
+     * with the batch. Non-blocking, so Jetty may complete it on its selector thread.
+     */
+    private final class Sends implements Callback {
+        private final List<Outbound> batch;
+        private final WriteCallback callback;
+        private final AtomicInteger signals = new AtomicInteger();
+        private int next;
+
+        Sends(List<Outbound> batch, WriteCallback callback) {
+            this.batch = batch;
+            this.callback = callback;
+        }
+
+        @Override
+        public void succeeded() {
+            signal();
+        }
+
+        @Override
+        public void failed(Throwable cause) {
+            callback.failed(cause);
+        }
+
+        @Override
+        public InvocationType getInvocationType() {
+            return InvocationType.NON_BLOCKING;
+        }
+
+        void signal() {
+            if (signals.getAndIncrement() != 0) {
+                return;
+            }
+            int missed = 1;
+            for (;;) {
+                if (next < batch.size()) {
+                    Outbound item = batch.get(next++);
+                    session.sendFrame(frame(item), this, next < batch.size());
+                } else {
+                    callback.succeeded();
+                }
+                missed = signals.addAndGet(-missed);
+                if (missed == 0) {
+                    return;
+                }
+            }
+        }
     }
 
     /** Jetty reported an error: it closes the session with the code the error calls for, so {@link #close} must not. */

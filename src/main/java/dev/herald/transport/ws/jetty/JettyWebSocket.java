@@ -1,14 +1,11 @@
 package dev.herald.transport.ws.jetty;
 
-import dev.herald.core.Bus;
 import dev.herald.core.ErrorCode;
 import dev.herald.core.HeraldException;
-import dev.herald.security.Authenticator;
-import dev.herald.security.Limits;
-import dev.herald.transport.Beans;
 import dev.herald.transport.HttpIo;
 import dev.herald.transport.Origins;
 import dev.herald.transport.ws.CdiEndpointConfigurator;
+import dev.herald.transport.ws.ConnectionBeans;
 import dev.herald.transport.ws.Handshake;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.http.HttpServletRequest;
@@ -35,8 +32,9 @@ import org.eclipse.jetty.websocket.core.server.WebSocketMappings;
  * and the compression policy ({@code herald.ws.permessage-deflate}). Each upgrade gets a {@link JettyEndpoint}.
  *
  * <p>Registered by {@code dev.herald.web} when the context starts, in place of the Jakarta endpoint, if the servlet
- * context attribute {@value #API_ATTRIBUTE} is {@value #JETTY} (the standalone runner sets it; README,
- * "Run"). Needs the web application to see Jetty's classes, which the runner allows for its own WAR.
+ * context attribute {@value #API_ATTRIBUTE} is {@value #JETTY} (the standalone runner sets it unless
+ * {@code herald.ws.api} is {@code jakarta}; README, "Configuration"). Needs the web application to see Jetty's
+ * classes, which the runner allows for its own WAR.
  */
 public final class JettyWebSocket implements WebSocketCreator {
     /** The servlet context attribute that selects the WebSocket API {@code {ctx}/ws} is served with. */
@@ -44,10 +42,8 @@ public final class JettyWebSocket implements WebSocketCreator {
     /** {@value #API_ATTRIBUTE}'s value for Jetty's core API. */
     public static final String JETTY = "jetty";
 
-    private volatile Services services;
-
-    private record Services(Bus bus, Authenticator authenticator, Limits limits) {
-    }
+    /** The application's beans, looked up at the first handshake (CDI is not up yet when the mapping is added). */
+    private final ConnectionBeans beans = new ConnectionBeans();
 
     private JettyWebSocket() {
     }
@@ -56,7 +52,7 @@ public final class JettyWebSocket implements WebSocketCreator {
      * Maps {@code path} (within the context) to Herald's WebSocket on Jetty's core API. Called once, when the web
      * application starts, on the container's thread.
      *
-     * @throws IllegalStateException when the context is not a Jetty 12 servlet context
+     * <p>Fails (a runtime exception from Jetty) when the context is not a Jetty 12 ee10 servlet context.
      */
     public static void register(ServletContext context, String path) {
         ServletContextHandler handler = ServletContextHandler.getServletContextHandler(context);
@@ -67,23 +63,13 @@ public final class JettyWebSocket implements WebSocketCreator {
         WebSocketUpgradeFilter.ensureFilter(context);
     }
 
-    /** The application's beans, looked up at the first handshake (CDI is not up yet when the mapping is added). */
-    private Services services() {
-        Services s = services;
-        if (s == null) {
-            s = new Services(Beans.get(Bus.class), Beans.get(Authenticator.class), Beans.get(Limits.class));
-            services = s;
-        }
-        return s;
-    }
-
     /**
      * One handshake, on the container's request thread: the connection's endpoint, or null with 403
      * {@code forbidden} for an Origin that is not allowed (400 {@code bad_request} for a malformed query).
      */
     @Override
     public Object createWebSocket(ServerUpgradeRequest request, ServerUpgradeResponse response, Callback callback) {
-        Services s = services();
+        ConnectionBeans.Services s = beans.get();
         HttpServletRequest http = Request.as(request, ServletCoreRequest.class).getServletRequest();
         if (!Origins.allowed(http.getHeader("Origin"), http.getHeader("Host"),
                 s.authenticator().settings().allowedOrigins())) {
